@@ -1,0 +1,98 @@
+using System.Diagnostics.Metrics;
+using EmailRelay.Contracts;
+using EmailRelay.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EmailRelay.Api.Emails;
+
+/// <summary>
+/// Store, then publish (DESIGN.md §3.1). The commit is what makes a 202 true; the publish is only
+/// a shortcut for the dispatcher, so a broker that is down or slow never fails a request.
+/// </summary>
+public sealed partial class EmailAcceptor(
+    EmailStore store,
+    IBus bus,
+    IBusControl busControl,
+    NpgsqlDataSource dataSource,
+    TimeProvider time,
+    IOptions<AcceptOptions> options,
+    IMeterFactory meters,
+    ILogger<EmailAcceptor> logger)
+{
+    private readonly Counter<long> _accepted = meters.Create(ServiceDefaultsExtensions.MeterName)
+        .CreateCounter<long>("emailrelay.emails.accepted", description: "Emails durably stored by the API");
+    private readonly Counter<long> _publishDeferred = meters.Create(ServiceDefaultsExtensions.MeterName)
+        .CreateCounter<long>("emailrelay.emails.publish_left_to_dispatcher", description: "Accepted emails whose first publish failed or was skipped");
+
+    public async Task AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid? apiKeyId, IdempotencyCompletion? idempotency, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
+        var publishNow = busControl.CheckHealth().Status == BusHealthStatus.Healthy;
+        var firstDispatchAt = publishNow ? now + options.Value.RedispatchAfter : now;
+        await store.StoreAsync(emails, apiKeyId, options.Value.MaxQueueLifetime, firstDispatchAt, idempotency, now, cancellationToken);
+        _accepted.Add(emails.Count);
+
+        var due = emails.Where(e => !e.IsScheduled).ToList();
+        if (!publishNow)
+        {
+            _publishDeferred.Add(due.Count);
+            return;
+        }
+        var failed = await PublishAsync(due);
+        if (failed.Count > 0)
+        {
+            _publishDeferred.Add(failed.Count);
+            await MarkDueNowAsync(failed);
+        }
+    }
+
+    private async Task<List<Guid>> PublishAsync(List<PreparedEmail> due)
+    {
+        var failed = new List<Guid>();
+        if (due.Count == 0)
+        {
+            return failed;
+        }
+        // Not the request's token: once stored, the publish should finish even if the client left.
+        using var timeout = new CancellationTokenSource(options.Value.PublishTimeout);
+        var results = await Task.WhenAll(due.Select(async e =>
+        {
+            try
+            {
+                await bus.Publish(new DeliverMessage { MessageId = e.Id }, timeout.Token);
+                return (e.Id, Ok: true);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogPublishFailed(logger, e.Id, ex.GetType().Name);
+                return (e.Id, Ok: false);
+            }
+        }));
+        failed.AddRange(results.Where(r => !r.Ok).Select(r => r.Id));
+        return failed;
+    }
+
+    private async Task MarkDueNowAsync(List<Guid> ids)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("UPDATE messages SET next_dispatch_at = now() WHERE id = ANY($1) AND next_dispatch_at IS NOT NULL");
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException ex)
+        {
+            // Harmless: the dispatcher still publishes once RedispatchAfter has passed.
+            LogMarkDueFailed(logger, ids.Count, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Publish of message {MessageId} failed ({Error}); the dispatcher will publish it")]
+    private static partial void LogPublishFailed(ILogger logger, Guid messageId, string error);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Could not mark {Count} messages due now ({Error}); they wait for the redispatch delay")]
+    private static partial void LogMarkDueFailed(ILogger logger, int count, string error);
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using EmailRelay.Api.Auth;
+using EmailRelay.Api.Emails;
+using EmailRelay.Api.Http;
+using EmailRelay.Api.Idempotency;
+using EmailRelay.Data;
+using EmailRelay.ServiceDefaults;
+
+namespace EmailRelay.Api.Extensions;
+
+public static class ApiServiceExtensions
+{
+    public static IHostApplicationBuilder AddApiServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRelayData(builder.Configuration);
+        services.AddRelayBus(builder.Configuration);
+
+        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AcceptOptions>().Bind(builder.Configuration.GetSection(AcceptOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.AddExceptionHandler<StorageUnavailableHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Scopes.Send, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Send)))
+            .AddPolicy(Scopes.Read, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Read)))
+            .AddPolicy(Scopes.Admin, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Admin)));
+
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<EmailValidator>();
+        services.AddSingleton<EmailPreparer>();
+        services.AddSingleton<EmailStore>();
+        services.AddSingleton<EmailQueries>();
+        services.AddSingleton<EmailAcceptor>();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    // admin holds every scope: one key can run the whole installation.
+    private static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope) =>
+        user.HasClaim(Scopes.ClaimType, scope) || user.HasClaim(Scopes.ClaimType, Scopes.Admin);
+}

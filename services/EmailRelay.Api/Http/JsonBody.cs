@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EmailRelay.Api.Http;
+
+/// <summary>
+/// Reads a JSON request body by hand so every way it can be wrong gets its own problem: 415 for a
+/// non-JSON type, 413 past the limit, 400 naming the JSON path of a syntax or type error.
+/// </summary>
+public static class JsonBody
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public static async Task<BodyResult> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return BodyResult.Fail(Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "The body must be JSON: 'Content-Type: application/json'."));
+        }
+        if (request.ContentLength > maxBytes)
+        {
+            return BodyResult.Fail(TooLarge(maxBytes));
+        }
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 16 * 1024, maxBytes));
+        var body = request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(64 * 1024);
+            var read = await body.ReadAsync(memory, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return BodyResult.Fail(TooLarge(maxBytes));
+            }
+        }
+        return BodyResult.Ok(buffer.WrittenMemory);
+    }
+
+    /// <summary>Deserialises, turning a <see cref="JsonException"/> into a 400 naming the field.</summary>
+    public static bool TryParse<T>(ReadOnlySpan<byte> json, out T? value, out ProblemHttpResult? problem) where T : class
+    {
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json, Options);
+            problem = value is null ? Problems.Field("$", "The body must be a JSON object.") : null;
+            return value is not null;
+        }
+        catch (JsonException ex)
+        {
+            value = null;
+            problem = Problems.Field(FieldName(ex.Path), Describe(ex));
+            return false;
+        }
+    }
+
+    public static bool TryParse<T>(JsonElement element, out T? value, out ProblemHttpResult? problem) where T : class
+    {
+        try
+        {
+            value = element.Deserialize<T>(Options);
+            problem = value is null ? Problems.Field("$", "Each item must be a JSON object.") : null;
+            return value is not null;
+        }
+        catch (JsonException ex)
+        {
+            value = null;
+            problem = Problems.Field(FieldName(ex.Path), Describe(ex));
+            return false;
+        }
+    }
+
+    /// <summary>"$.to[1]" → "to[1]", the field path form API.md uses.</summary>
+    private static string FieldName(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Describe(JsonException ex)
+    {
+        // The framework's own messages name .NET types; callers need the JSON view of the mistake.
+        var message = ex.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "Unknown field.";
+        }
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return "The value has the wrong JSON type for this field.";
+        }
+        return $"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+    }
+
+    private static ProblemHttpResult TooLarge(long maxBytes) =>
+        Problems.Field("$", $"The request body exceeds {maxBytes / (1024 * 1024)} MiB.", StatusCodes.Status413PayloadTooLarge);
+}
+
+public readonly record struct BodyResult(ReadOnlyMemory<byte> Body, ProblemHttpResult? Problem)
+{
+    public static BodyResult Ok(ReadOnlyMemory<byte> body) => new(body, null);
+    public static BodyResult Fail(ProblemHttpResult problem) => new(default, problem);
+}

@@ -1,0 +1,29 @@
+using EmailRelay.Api.ApiKeys;
+using EmailRelay.Api.Emails;
+using EmailRelay.Api.Extensions;
+using EmailRelay.Data;
+using EmailRelay.ServiceDefaults;
+
+if (args.Length > 0 && args[0] == "migrate")
+{
+    return await MigrateCommand.RunAsync(args[1..]);
+}
+
+// Content root = the binaries, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddApiServices();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapEmailsApi();
+app.MapApiKeysApi();
+await app.RunAsync();
+return 0;
+
+public partial class Program;

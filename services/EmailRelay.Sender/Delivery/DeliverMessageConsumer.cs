@@ -1,0 +1,102 @@
+using EmailRelay.Classification;
+using EmailRelay.Contracts;
+using EmailRelay.Sender.Smtp;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace EmailRelay.Sender.Delivery;
+
+/// <summary>
+/// Lease, send, record, announce (DESIGN.md §3.3–3.4). The command only names the message:
+/// whatever it finds due in PostgreSQL is what it delivers, so duplicates are harmless.
+/// </summary>
+public sealed partial class DeliverMessageConsumer(
+    DeliveryStore store,
+    SmtpTransactionRunner smtp,
+    AttemptPlanner planner,
+    DeliveryMetrics metrics,
+    TimeProvider time,
+    IOptions<DeliveryOptions> options,
+    ILogger<DeliverMessageConsumer> logger) : IConsumer<DeliverMessage>
+{
+    public async Task Consume(ConsumeContext<DeliverMessage> context)
+    {
+        var messageId = context.Message.MessageId;
+        var delivery = await store.LeaseAsync(messageId, time.GetUtcNow(), options.Value.LeaseDuration, context.CancellationToken);
+        if (delivery is null)
+        {
+            metrics.NothingToLease();
+            return;
+        }
+
+        if (time.GetUtcNow() >= delivery.ExpiresAt)
+        {
+            var expired = AttemptPlanner.Expire(delivery);
+            await store.RecordAsync(delivery, null, expired, time.GetUtcNow(), CancellationToken.None);
+            metrics.Record(expired, null);
+            await AnnounceAsync(context, delivery, null, expired);
+            return;
+        }
+
+        TransactionResult result;
+        try
+        {
+            var message = await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), context.CancellationToken);
+            result = await smtp.RunAsync(message, delivery.EnvelopeFrom, delivery.Recipients.Select(r => r.Address).ToList(), context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // Shutting down before the transaction finished: hand the recipients back now rather
+            // than make them wait out the lease. Nothing was sent (a send that reached DATA is
+            // reported as a result, never as a cancellation).
+            await store.ReleaseAsync(delivery, CancellationToken.None);
+            throw;
+        }
+
+        var now = time.GetUtcNow();
+        var updates = planner.Plan(delivery, result, now, Random.Shared.NextDouble);
+        // Not the consume token: the remote has answered, so the outcome must be written even while stopping.
+        await store.RecordAsync(delivery, result, updates, now, CancellationToken.None);
+        metrics.Record(updates, result.Duration);
+        LogAttempt(logger, messageId, delivery.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
+            result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
+        await AnnounceAsync(context, delivery, result, updates);
+    }
+
+    private async Task AnnounceAsync(ConsumeContext context, LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates)
+    {
+        try
+        {
+            await context.Publish(new DeliveryAttempted
+            {
+                MessageId = delivery.MessageId,
+                AttemptedAt = result?.StartedAt ?? time.GetUtcNow(),
+                RemoteHost = result?.RemoteHost,
+                Recipients = updates.Select(u => new RecipientOutcome
+                {
+                    Recipient = u.Address,
+                    Status = u.Status,
+                    ReplyCode = u.ReplyCode,
+                    EnhancedCode = u.EnhancedCode,
+                    Reply = u.Reply,
+                    BounceReason = u.Reason?.ToSnakeCase(),
+                    Hard = u.Hard,
+                    Attempt = u.Attempt,
+                }).ToList(),
+            }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The outcome is committed and in the events table; the announcement is a notification only.
+            LogAnnounceFailed(logger, delivery.MessageId, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information,
+        Message = "Message {MessageId}: {Recipients} recipient(s) -> {Statuses} (reply {ReplyCode}, failure {Failure})")]
+    private static partial void LogAttempt(ILogger logger, Guid messageId, int recipients, string statuses, int? replyCode, string? failure);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Could not publish DeliveryAttempted for {MessageId} ({Error})")]
+    private static partial void LogAnnounceFailed(ILogger logger, Guid messageId, string error);
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using EmailRelay.Classification;
+using EmailRelay.Data;
+using EmailRelay.Sender.Smtp;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EmailRelay.Sender.Delivery;
+
+/// <summary>
+/// The sender's two transactions (DESIGN.md §3.3–3.4): lease a message's due recipients, and
+/// record an attempt — attempt rows, recipient states, timeline events and the message's status —
+/// in one commit.
+/// </summary>
+public sealed class DeliveryStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Leases every recipient of the message that is due, or whose previous lease expired (its
+    /// sender died). Returns null when there is nothing to do: a duplicate or early command.
+    /// </summary>
+    public async Task<LeasedDelivery?> LeaseAsync(Guid messageId, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        var token = Guid.NewGuid();
+        var leasedUntil = now + leaseDuration;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Command("""
+                    WITH leased AS (
+                        UPDATE recipients SET status = 'sending', leased_until = $2, lease_token = $3
+                        WHERE message_id = $1
+                          AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
+                               OR (status = 'sending' AND leased_until < $4))
+                        RETURNING ordinal, address, attempts
+                    ), message AS (
+                        UPDATE messages SET status = 'sending', next_dispatch_at = $2
+                        WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
+                    )
+                    SELECT ordinal, address, attempts FROM leased ORDER BY ordinal
+                    """, P(messageId), P(leasedUntil), P(token), P(now)),
+                Command("""
+                    SELECT m.envelope_from, m.expires_at, c.mime
+                    FROM messages m JOIN message_contents c ON c.message_id = m.id
+                    WHERE m.id = $1 AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = $1 AND r.lease_token = $2)
+                    """, P(messageId), P(token)),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var recipients = new List<LeasedRecipient>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recipients.Add(new LeasedRecipient(reader.GetInt16(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        if (recipients.Count == 0 || !await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new LeasedDelivery(messageId, token, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
+            reader.GetFieldValue<byte[]>(2), recipients);
+    }
+
+    /// <summary>
+    /// Commits one attempt. Recipient rows change only while the lease is still this sender's: a
+    /// sender that outlived its lease records its attempt but leaves the outcome to the new owner.
+    /// </summary>
+    public async Task RecordAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+
+        var attempted = updates.Where(u => u.Attempted).ToList();
+        if (result is not null && attempted.Count > 0)
+        {
+            batch.BatchCommands.Add(Command("""
+                INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
+                                               tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason)
+                SELECT $1, a.ordinal, a.attempt, $2, $3, $4, $5, $6, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
+                FROM unnest($7::smallint[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[])
+                     AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
+                """,
+                P(delivery.MessageId), P(result.StartedAt), P((int)result.Duration.TotalMilliseconds), P(result.RemoteHost),
+                P(result.RemoteIp), P(result.Tls),
+                P(attempted.Select(u => u.Ordinal).ToArray()), P(attempted.Select(u => u.Attempt).ToArray()),
+                P(attempted.Select(u => u.ReplyCode).ToArray()), P(attempted.Select(u => u.EnhancedCode).ToArray()),
+                P(attempted.Select(u => u.Reply).ToArray()), P(attempted.Select(u => u.Outcome).ToArray()),
+                P(attempted.Select(u => u.Ambiguous).ToArray()), P(attempted.Select(u => u.Reason?.ToSnakeCase()).ToArray())));
+        }
+
+        batch.BatchCommands.Add(Command("""
+            WITH updated AS (
+                UPDATE recipients r
+                SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_attempt_at,
+                    leased_until = NULL, lease_token = NULL, delivered_at = u.delivered_at,
+                    last_reply_code = coalesce(u.reply_code, r.last_reply_code),
+                    last_enhanced_code = CASE WHEN u.reply_code IS NULL THEN r.last_enhanced_code ELSE u.enhanced_code END,
+                    last_reply = coalesce(u.reply, r.last_reply),
+                    bounce_reason = u.reason
+                FROM unnest($3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[],
+                            $10::text[], $11::text[])
+                     AS u(ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply, reason)
+                WHERE r.message_id = $1 AND r.ordinal = u.ordinal AND r.lease_token = $2
+                RETURNING r.ordinal, r.address
+            ), numbered AS (
+                SELECT ordinal, address, row_number() OVER (ORDER BY ordinal) AS n, count(*) OVER () AS total FROM updated
+            ), sequence AS (
+                UPDATE messages SET event_seq = event_seq + (SELECT count(*) FROM updated) WHERE id = $1 RETURNING event_seq
+            )
+            INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details)
+            SELECT e.id, $1, s.event_seq - n.total + n.n, n.address, e.type, $12, e.details
+            FROM numbered n
+            JOIN unnest($3::smallint[], $13::uuid[], $14::text[], $15::jsonb[]) AS e(ordinal, id, type, details) ON e.ordinal = n.ordinal
+            CROSS JOIN sequence s
+            """,
+            P(delivery.MessageId), P(delivery.LeaseToken),
+            P(updates.Select(u => u.Ordinal).ToArray()), P(updates.Select(u => u.Status).ToArray()),
+            P(updates.Select(u => u.Attempt).ToArray()), P(updates.Select(u => u.NextAttemptAt).ToArray()),
+            P(updates.Select(u => u.DeliveredAt).ToArray()), P(updates.Select(u => u.ReplyCode).ToArray()),
+            P(updates.Select(u => u.EnhancedCode).ToArray()), P(updates.Select(u => u.Reply).ToArray()),
+            P(updates.Select(u => u.Reason?.ToSnakeCase()).ToArray()), P(now),
+            P(updates.Select(_ => Guid.CreateVersion7(now)).ToArray()), P(updates.Select(u => u.Status).ToArray()),
+            new NpgsqlParameter { Value = updates.Select(u => EventDetails(u, result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb }));
+
+        batch.BatchCommands.Add(Command(MessageStatusSql.Refresh, P(delivery.MessageId)));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Gives the lease back untouched, so a sender shutting down doesn't make its recipients wait out the lease.</summary>
+    public async Task ReleaseAsync(LeasedDelivery delivery, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Command("""
+                    UPDATE recipients SET status = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END,
+                                          leased_until = NULL, lease_token = NULL
+                    WHERE message_id = $1 AND lease_token = $2
+                    """, P(delivery.MessageId), P(delivery.LeaseToken)),
+                Command(MessageStatusSql.Refresh, P(delivery.MessageId)),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string EventDetails(RecipientUpdate update, TransactionResult? result) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["attempt"] = update.Attempted ? update.Attempt : null,
+            ["reply_code"] = update.ReplyCode,
+            ["enhanced_code"] = update.EnhancedCode,
+            ["reply"] = update.Reply,
+            ["remote_host"] = result?.RemoteHost,
+            ["bounce_reason"] = update.Reason?.ToSnakeCase(),
+            ["hard"] = update.Status is RecipientStatus.Bounced or RecipientStatus.Failed ? update.Hard : null,
+            ["ambiguous"] = update.Ambiguous ? true : null,
+            ["next_attempt_at"] = update.NextAttemptAt,
+        }.Where(p => p.Value is not null).ToDictionary());
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
+}

@@ -1,0 +1,12 @@
+namespace EmailRelay.Sender.Delivery;
+
+/// <summary>The recipients a sender now owns for one message, with what it needs to send to them.</summary>
+public sealed record LeasedDelivery(
+    Guid MessageId,
+    Guid LeaseToken,
+    string EnvelopeFrom,
+    DateTimeOffset ExpiresAt,
+    byte[] Mime,
+    IReadOnlyList<LeasedRecipient> Recipients);
+
+public sealed record LeasedRecipient(short Ordinal, string Address, int Attempts);

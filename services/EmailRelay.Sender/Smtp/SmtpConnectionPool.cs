@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace EmailRelay.Sender.Smtp;
+
+/// <summary>
+/// Open sessions to one route, reused across messages: connection setup (TCP, greeting, EHLO,
+/// STARTTLS, AUTH) costs more than a whole transaction on a warm session. A session goes back to
+/// the pool only after a clean RSET, so a broken one is never handed out twice.
+/// </summary>
+public sealed partial class SmtpConnectionPool : IAsyncDisposable
+{
+    private readonly SmtpRoute _route;
+    private readonly int _maxTransactions;
+    private readonly TimeSpan _idleTimeout;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentStack<PooledConnection> _idle = new();
+    private readonly ILogger _logger;
+    private readonly Timer _reaper;
+
+    public SmtpConnectionPool(SmtpRoute route, int maxConnections, int maxTransactions, TimeSpan idleTimeout, ILogger logger)
+    {
+        _route = route;
+        _maxTransactions = maxTransactions;
+        _idleTimeout = idleTimeout;
+        _slots = new SemaphoreSlim(maxConnections, maxConnections);
+        _logger = logger;
+        var period = TimeSpan.FromTicks(Math.Max(idleTimeout.Ticks / 2, TimeSpan.FromSeconds(1).Ticks));
+        _reaper = new Timer(_ => _ = CloseIdleAsync(), null, period, period);
+    }
+
+    public SmtpRoute Route => _route;
+
+    /// <summary>Waits for a free slot, then hands out an idle session or opens a new one.</summary>
+    public async Task<PooledConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        try
+        {
+            while (_idle.TryPop(out var idle))
+            {
+                if (idle.Client.IsConnected && Stopwatch.GetElapsedTime(idle.LastUsedTimestamp) < _idleTimeout)
+                {
+                    return idle;
+                }
+                await idle.DisposeAsync();
+            }
+            var connection = await PooledConnection.OpenAsync(_route, cancellationToken);
+            LogOpened(_logger, _route.ToString(), connection.RemoteIp, connection.Tls);
+            return connection;
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives a session back. <paramref name="reusable"/> is false after a transport failure; a
+    /// reusable session is RSET first, which both clears any half transaction and proves it alive.
+    /// </summary>
+    public async Task ReturnAsync(PooledConnection connection, bool reusable)
+    {
+        try
+        {
+            connection.Transactions++;
+            if (reusable && connection.Client.IsConnected && connection.Transactions < _maxTransactions)
+            {
+                using var timeout = new CancellationTokenSource(_route.CommandTimeout);
+                var reply = await connection.Client.ResetAsync(timeout.Token);
+                if ((int)reply.StatusCode / 100 == 2)
+                {
+                    connection.LastUsedTimestamp = Stopwatch.GetTimestamp();
+                    _idle.Push(connection);
+                    return;
+                }
+            }
+            await connection.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await connection.DisposeAsync();
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task CloseIdleAsync()
+    {
+        // Take everything, keep the fresh ones: simpler than a sorted structure for a few dozen sessions.
+        var keep = new List<PooledConnection>();
+        while (_idle.TryPop(out var connection))
+        {
+            if (Stopwatch.GetElapsedTime(connection.LastUsedTimestamp) >= _idleTimeout || !connection.Client.IsConnected)
+            {
+                await connection.DisposeAsync();
+            }
+            else
+            {
+                keep.Add(connection);
+            }
+        }
+        for (var i = keep.Count - 1; i >= 0; i--)
+        {
+            _idle.Push(keep[i]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reaper.DisposeAsync();
+        while (_idle.TryPop(out var connection))
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Opened SMTP session to {Route} ({RemoteIp}), TLS {Tls}")]
+    private static partial void LogOpened(ILogger logger, string route, string? remoteIp, bool tls);
+}

@@ -1,0 +1,14 @@
+using EmailRelay.Data;
+using EmailRelay.ServiceDefaults;
+
+// Tracking's consumers (timeline fan-out, suppressions, webhooks, bounce intake) come later; for
+// now it is a host that is deployed, probed and scraped like the others.
+// Content root = the binaries, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.Services.AddRelayData(builder.Configuration);
+builder.Services.AddRelayBus(builder.Configuration);
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+await app.RunAsync();
