@@ -78,6 +78,9 @@ CONF
   wait_for 127.0.0.1 5672 60 || { log "RabbitMQ did not start"; exit 1; }
 }
 
+# curl drives the start script's checks; a minimal image may not have it.
+if ! command -v curl >/dev/null; then need_root curl; apt_install curl ca-certificates; fi
+
 if answers "$PG_HOST" "$PG_PORT"; then
   log "PostgreSQL answers at $PG_HOST:$PG_PORT"
 else

@@ -40,19 +40,21 @@ internal static class Program
             return 1;
         }
 
-        await using var _ = server;
-        server.MessageReceived += (_, message) => Console.WriteLine(
-            $"accepted {message.Id} from={message.MailFrom} to={string.Join(',', message.Recipients)} " +
-            $"bytes={message.Data.Length} tls={(message.Tls ? "true" : "false")}");
-        Console.WriteLine($"listening on 127.0.0.1:{server.Port}");
+        await using (server)
+        {
+            server.MessageReceived += (_, message) => Console.WriteLine(
+                $"accepted {message.Id} from={message.MailFrom} to={string.Join(',', message.Recipients)} " +
+                $"bytes={message.Data.Length} tls={(message.Tls ? "true" : "false")}");
+            Console.WriteLine($"listening on 127.0.0.1:{server.Port}");
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGTERM or Ctrl-C: the normal way to stop.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or Ctrl-C: the normal way to stop.
+            }
         }
 
         return 0;

@@ -14,6 +14,7 @@ public sealed class SmtpServerBehavior
     private volatile Func<ReceivedMessage, SmtpReply> _onData = QueueMessage;
     private volatile DataBehavior _data = DataBehavior.Reply;
     private volatile SmtpReply? _greeting;
+    private long _dataReplyDelayTicks;
 
     /// <summary>Reply to RCPT TO, given the address as written inside the angle brackets.</summary>
     public Func<string, SmtpReply> OnRcpt
@@ -44,5 +45,15 @@ public sealed class SmtpServerBehavior
     {
         get => _greeting;
         set => _greeting = value;
+    }
+
+    /// <summary>
+    /// Wait before the final reply to DATA, like a slow remote, so a test can catch a sender with
+    /// transactions in flight.
+    /// </summary>
+    public TimeSpan DataReplyDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _dataReplyDelayTicks));
+        set => Interlocked.Exchange(ref _dataReplyDelayTicks, value.Ticks);
     }
 }

@@ -13,7 +13,8 @@ namespace EmailRelay.DevSmtp;
 /// </summary>
 internal sealed class SmtpSession : IAsyncDisposable
 {
-    // RFC 5321 4.5.3.1.4 limits a text line to 1000 octets including CRLF; tolerate a little more.
+    // RFC 5321 4.5.3.1.4 allows 1000 octets including CRLF; counting without the line ending is
+    // slightly lenient, which suits a test double better than being stricter than real servers.
     private const int MaxCommandLength = 1000;
 
     // A single huge message should not pin its buffer for the rest of a long-lived connection.
@@ -328,6 +329,10 @@ internal sealed class SmtpSession : IAsyncDisposable
                 await _server.RecordMessageAsync(message, cancellationToken);
                 return Next.Close;
             default:
+                if (_server.Behavior.DataReplyDelay is { Ticks: > 0 } delay)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                }
                 var reply = Script(() => _server.Behavior.OnData(message));
                 if (reply.IsPositive)
                 {

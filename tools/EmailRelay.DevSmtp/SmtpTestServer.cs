@@ -37,7 +37,10 @@ public sealed class SmtpTestServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Raised after a message is recorded, on the connection's task. Exceptions end that connection.</summary>
+    /// <summary>
+    /// Raised after a message is recorded, on the connection's task and before the client gets its reply.
+    /// A throwing handler ends that connection and its exception resurfaces from <see cref="DisposeAsync"/>.
+    /// </summary>
     public event EventHandler<ReceivedMessage>? MessageReceived;
 
     public int Port { get; }
@@ -260,7 +263,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                // A connection reset while still in the backlog; keep serving the others.
+                // A peer that reset while queued, or a transient limit such as EMFILE: keep serving, but
+                // pause so a persistent error cannot spin the loop.
+                await Task.Delay(10);
                 continue;
             }
 

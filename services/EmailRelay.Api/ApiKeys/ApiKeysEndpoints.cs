@@ -69,12 +69,12 @@ public static class ApiKeysEndpoints
     private static async Task<Ok<DataList<ApiKeyRecord>>> ListAsync(ApiKeyStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(new DataList<ApiKeyRecord>(await store.ListAsync(cancellationToken)));
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> RevokeAsync(string id, ApiKeyStore store, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, ApiKeyStore store, CancellationToken cancellationToken)
     {
         if (Guid.TryParse(id, out var guid) && await store.RevokeAsync(guid, cancellationToken))
         {
             return TypedResults.NoContent();
         }
-        return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"No API key with id '{id}'." });
+        return Problems.Problem(StatusCodes.Status404NotFound, "Not found", $"No API key with id '{id}'.");
     }
 }

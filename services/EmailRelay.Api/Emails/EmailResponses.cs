@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Mvc;
 
 namespace EmailRelay.Api.Emails;
 
@@ -14,7 +13,8 @@ public sealed record BatchResponse(IReadOnlyList<BatchItem> Data);
 public sealed record BatchItem(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? Id,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ProblemDetails? Error);
+    // object, so the serializer writes the runtime type: a validation problem keeps its errors.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Error);
 
 public sealed record EmailDetails(
     Guid Id, string Status, DateTime CreatedAt, DateTime? SendAt, string From, string Subject, string MessageId,

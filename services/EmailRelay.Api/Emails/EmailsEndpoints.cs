@@ -166,20 +166,20 @@ public static class EmailsEndpoints
     private static Guid? KeyId(HttpContext context) =>
         Guid.TryParse(context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value, out var id) ? id : null;
 
-    private static async Task<Results<Ok<EmailDetails>, NotFound<ProblemDetails>>> GetAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EmailDetails>, ProblemHttpResult>> GetAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
     {
         var email = Guid.TryParse(id, out var guid) ? await queries.GetAsync(guid, cancellationToken) : null;
         return email is null ? NotFoundEmail(id) : TypedResults.Ok(email);
     }
 
-    private static async Task<Results<Ok<DataList<AttemptDetails>>, NotFound<ProblemDetails>>> GetAttemptsAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DataList<AttemptDetails>>, ProblemHttpResult>> GetAttemptsAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
     {
         var attempts = Guid.TryParse(id, out var guid) ? await queries.GetAttemptsAsync(guid, cancellationToken) : null;
         return attempts is null ? NotFoundEmail(id) : TypedResults.Ok(new DataList<AttemptDetails>(attempts));
     }
 
-    private static NotFound<ProblemDetails> NotFoundEmail(string id) =>
-        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"No email with id '{id}'." });
+    private static ProblemHttpResult NotFoundEmail(string id) =>
+        Problems.Problem(StatusCodes.Status404NotFound, "Not found", $"No email with id '{id}'.");
 
     private static async Task<IResult> ListAsync(HttpRequest request, EmailQueries queries, CancellationToken cancellationToken)
     {

@@ -35,12 +35,21 @@ public static class MimeComposer
         var body = new BodyBuilder { TextBody = NullIfEmpty(request.Text), HtmlBody = NullIfEmpty(request.Html) };
         foreach (var attachment in email.Attachments)
         {
-            var part = attachment.ContentId is null
-                ? body.Attachments.Add(attachment.Filename, attachment.Content, attachment.ContentType)
-                : body.LinkedResources.Add(attachment.Filename, attachment.Content, attachment.ContentType);
+            // Inline parts belong in multipart/related next to the HTML that refers to them; with
+            // no HTML body MimeKit would drop them, so they travel as ordinary attachments.
+            var inline = attachment.ContentId is not null && body.HtmlBody is not null;
+            var part = inline
+                ? body.LinkedResources.Add(attachment.Filename, attachment.Content, attachment.ContentType)
+                : body.Attachments.Add(attachment.Filename, attachment.Content, attachment.ContentType);
             if (attachment.ContentId is not null)
             {
                 part.ContentId = attachment.ContentId;
+            }
+            if (part is MimePart mimePart)
+            {
+                // Base64 for every attachment: the caller's bytes arrive exactly, even a text file
+                // with bare LFs that a 7bit or quoted-printable encoding would turn into CRLF.
+                mimePart.ContentTransferEncoding = ContentEncoding.Base64;
             }
         }
         message.Body = body.ToMessageBody();

@@ -25,6 +25,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, TimeProvider t
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(route));
+        hash.AppendData([0]);   // no route/body split can then collide with another
         hash.AppendData(body);
         return hash.GetHashAndReset();
     }

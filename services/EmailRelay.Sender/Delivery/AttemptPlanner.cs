@@ -34,11 +34,14 @@ public sealed class AttemptPlanner(ReplyClassifier classifier, RetrySchedule sch
         return updates;
     }
 
-    /// <summary>Recipients whose lifetime ran out before they could be tried again: failed, no SMTP attempt.</summary>
+    /// <summary>
+    /// Recipients whose lifetime ran out before they could be tried again: failed, no SMTP attempt.
+    /// The reply that last deferred them stays as the explanation; a recipient never tried says so.
+    /// </summary>
     public static IReadOnlyList<RecipientUpdate> Expire(LeasedDelivery delivery) =>
         delivery.Recipients.Select(r => new RecipientUpdate(r.Ordinal, r.Address, r.Attempts, RecipientStatus.Failed, null, null,
-            null, null, "maximum queue lifetime reached before delivery", BounceReason.Expired, Hard: false, Ambiguous: false,
-            Attempted: false)).ToList();
+            r.LastReplyCode, r.LastEnhancedCode, r.LastReply ?? "maximum queue lifetime reached before any delivery attempt",
+            BounceReason.Expired, Hard: false, Ambiguous: false, Attempted: false)).ToList();
 
     private RecipientUpdate Defer(RecipientUpdate update, DateTimeOffset expiresAt, DateTimeOffset now, double random01)
     {

@@ -33,12 +33,12 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                         WHERE message_id = $1
                           AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
                                OR (status = 'sending' AND leased_until < $4))
-                        RETURNING ordinal, address, attempts
+                        RETURNING ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply
                     ), message AS (
                         UPDATE messages SET status = 'sending', next_dispatch_at = $2
                         WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
                     )
-                    SELECT ordinal, address, attempts FROM leased ORDER BY ordinal
+                    SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply FROM leased ORDER BY ordinal
                     """, P(messageId), P(leasedUntil), P(token), P(now)),
                 Command("""
                     SELECT m.envelope_from, m.expires_at, c.mime
@@ -51,7 +51,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         var recipients = new List<LeasedRecipient>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            recipients.Add(new LeasedRecipient(reader.GetInt16(0), reader.GetString(1), reader.GetInt32(2)));
+            recipients.Add(new LeasedRecipient(reader.GetInt16(0), reader.GetString(1), reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         await reader.NextResultAsync(cancellationToken);
         if (recipients.Count == 0 || !await reader.ReadAsync(cancellationToken))

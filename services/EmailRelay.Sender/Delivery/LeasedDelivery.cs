@@ -9,4 +9,6 @@ public sealed record LeasedDelivery(
     byte[] Mime,
     IReadOnlyList<LeasedRecipient> Recipients);
 
-public sealed record LeasedRecipient(short Ordinal, string Address, int Attempts);
+/// <summary>A leased recipient, with the reply that last deferred it (if any) to explain an expiry.</summary>
+public sealed record LeasedRecipient(short Ordinal, string Address, int Attempts, int? LastReplyCode = null,
+    string? LastEnhancedCode = null, string? LastReply = null);

@@ -37,9 +37,10 @@ public sealed class RetrySchedule
         error = null;
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (part.Length < 2 || !double.TryParse(part[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0)
+            if (part.Length < 2 || !double.TryParse(part[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+                || !double.IsFinite(value) || value <= 0 || value > 1e6)
             {
-                error = $"'{part}' is not a delay such as 30s, 5m, 2h or 1d.";
+                error = $"'{part}' is not a delay such as 30s, 5m, 2h or 1d (at most 1000000 of a unit).";
                 return false;
             }
             TimeSpan? delay = part[^1] switch

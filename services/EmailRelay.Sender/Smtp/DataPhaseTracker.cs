@@ -11,11 +11,19 @@ public sealed class DataPhaseTracker : IProtocolLogger
 {
     private volatile bool _dataStarted;
 
+    // How much of "354" the current line has matched so far; -1 once the line cannot be a 354.
+    // Kept across calls because a reply can be split over two reads.
+    private int _matched;
+
     public bool DataStarted => _dataStarted;
 
     public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
 
-    public void Reset() => _dataStarted = false;
+    public void Reset()
+    {
+        _dataStarted = false;
+        _matched = 0;
+    }
 
     public void LogConnect(Uri uri)
     {
@@ -27,25 +35,22 @@ public sealed class DataPhaseTracker : IProtocolLogger
 
     public void LogServer(byte[] buffer, int offset, int count)
     {
-        if (_dataStarted)
+        ReadOnlySpan<byte> code = "354"u8;
+        foreach (var b in buffer.AsSpan(offset, count))
         {
-            return;
-        }
-        // Replies arrive whole lines at a time; pipelined replies can share one buffer.
-        var span = buffer.AsSpan(offset, count);
-        while (span.Length >= 3)
-        {
-            if (span[0] == (byte)'3' && span[1] == (byte)'5' && span[2] == (byte)'4')
-            {
-                _dataStarted = true;
-                return;
-            }
-            var next = span.IndexOf((byte)'\n');
-            if (next < 0)
+            if (_dataStarted)
             {
                 return;
             }
-            span = span[(next + 1)..];
+            if (b == (byte)'\n')
+            {
+                _matched = 0;
+            }
+            else if (_matched >= 0 && _matched < code.Length)
+            {
+                _matched = b == code[_matched] ? _matched + 1 : -1;
+                _dataStarted = _matched == code.Length;
+            }
         }
     }
 

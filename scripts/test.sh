@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# test.sh — provision PostgreSQL and RabbitMQ, build, run every test project; non-zero on any failure.
+# Ends with the totals over all projects on one line: "N passed, N failed, N skipped".
+#   CONFIGURATION (Debug|Release, default Debug), TEST_FILTER (a dotnet test --filter expression).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIGURATION=${CONFIGURATION:-Debug}
+RESULTS=${RESULTS:-$PWD/.run/test-results}
+
+bash scripts/deps.sh
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+dotnet build EmailRelay.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v quiet
+
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  args=(test "$project" -c "$CONFIGURATION" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS")
+  [ -n "${TEST_FILTER:-}" ] && args+=(--filter "$TEST_FILTER")
+  dotnet "${args[@]}" || status=1
+done
+
+# Figures the fault tests measured (duplicates after kill -9, ...), so they are on record in CI logs.
+if compgen -G "$RESULTS/*.report" >/dev/null; then
+  echo "== reports"; cat "$RESULTS"/*.report
+fi
+
+passed=0; failed=0; skipped=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); total=$(get total)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+[ "$failed" -gt 0 ] && status=1
+[ "$passed" -eq 0 ] && { echo "no test ran"; status=1; }
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

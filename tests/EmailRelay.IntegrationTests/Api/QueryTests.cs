@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text.Json;
+using EmailRelay.IntegrationTests.Infrastructure;
+
+namespace EmailRelay.IntegrationTests.Api;
+
+[Collection(StandardStackCollection.Name)]
+public sealed class QueryTests(StandardStack fixture)
+{
+    private readonly RelayStack _stack = fixture.Stack;
+
+    [Fact]
+    public async Task List_filters_by_tag_and_recipient_and_pages_with_a_cursor_newest_first()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        var ids = new List<Guid>();
+        string? someRecipient = null;
+        for (var i = 0; i < 5; i++)
+        {
+            var body = Emails.Simple(someRecipient = Emails.Unique("list"));
+            body["tags"] = new[] { tag };
+            ids.Add(await _stack.SendAsync(body));
+        }
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = await GetAsync($"v1/emails?tag={tag}&limit=2" + (cursor is null ? "" : $"&cursor={cursor}"));
+            var data = page.GetProperty("data").EnumerateArray().ToList();
+            Assert.True(data.Count <= 2);
+            Assert.All(data, e => Assert.Equal(tag, e.GetProperty("tags")[0].GetString()));
+            Assert.All(data, e => Assert.Equal(1, e.GetProperty("recipient_count").GetInt32()));
+            seen.AddRange(data.Select(e => e.GetProperty("id").GetGuid()));
+            cursor = page.GetProperty("next_cursor").GetString();
+        }
+        while (cursor is not null);
+        Assert.Equal(Enumerable.Reverse(ids), seen);
+
+        var byRecipient = await GetAsync($"v1/emails?recipient={Uri.EscapeDataString(someRecipient!.ToUpperInvariant())}");
+        Assert.Equal(ids[^1], byRecipient.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetGuid());
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=101", "limit")]
+    [InlineData("status=lost", "status")]
+    [InlineData("cursor=%%%", "cursor")]
+    [InlineData("since=yesterday", "since")]
+    public async Task Bad_query_parameters_are_named(string query, string field)
+    {
+        using var response = await _stack.Api.GetAsync($"v1/emails?{query}");
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task OpenApi_health_and_metrics_are_served_without_a_key()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _stack.Api.BaseAddress };
+        var openApi = JsonDocument.Parse(await anonymous.GetStringAsync("openapi/v1.json")).RootElement;
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/emails", out _));
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/emails/batch", out _));
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/ready")).StatusCode);
+        await _stack.SendAsync(Emails.Simple(Emails.Unique("metrics")));
+        var metrics = await anonymous.GetStringAsync("metrics");
+        Assert.Contains("emailrelay_emails_accepted", metrics, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> GetAsync(string path) =>
+        JsonDocument.Parse(await _stack.Api.GetStringAsync(path)).RootElement.Clone();
+}
