@@ -1,8 +1,8 @@
 using EmailRelay.Api.ApiKeys;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Extensions;
-using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
+using Scalar.AspNetCore;
 
 if (args.Length > 0 && args[0] == "migrate")
 {
@@ -20,7 +20,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapEmailsApi();
 app.MapApiKeysApi();
 await app.RunAsync();

@@ -33,6 +33,7 @@ public static class ServiceDefaultsExtensions
                 _ => null,
             };
         });
+        builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
@@ -51,11 +52,12 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> in every environment:
-    /// Kubernetes probes and Prometheus need them in production most of all.
+    /// Maps <c>/health/live</c>, <c>/health/ready</c>, <c>/metrics</c> and <c>/openapi/v1.json</c>
+    /// in every environment: Kubernetes probes and Prometheus need them in production most of all.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -42,7 +42,6 @@ public static class ApiServiceExtensions
         services.AddSingleton<EmailStore>();
         services.AddSingleton<EmailQueries>();
         services.AddSingleton<EmailAcceptor>();
-        services.AddOpenApi();
         return builder;
     }
 

@@ -64,6 +64,9 @@ public sealed class QueryTests(StandardStack fixture)
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/emails/batch", out _));
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/ready")).StatusCode);
+        var docs = await anonymous.GetStringAsync("docs/");
+        Assert.Contains("scalar.js", docs, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("docs/scalar.js")).StatusCode);   // served locally, no CDN
         await _stack.SendAsync(Emails.Simple(Emails.Unique("metrics")));
         var metrics = await anonymous.GetStringAsync("metrics");
         Assert.Contains("emailrelay_emails_accepted", metrics, StringComparison.Ordinal);
