@@ -33,7 +33,7 @@ public sealed partial class DeliverMessageConsumer(
         if (time.GetUtcNow() >= delivery.ExpiresAt)
         {
             var expired = AttemptPlanner.Expire(delivery);
-            await store.RecordAsync(delivery, null, expired, time.GetUtcNow(), CancellationToken.None);
+            await RecordWithRetriesAsync(delivery, null, expired, time.GetUtcNow());
             metrics.Record(expired, null);
             await AnnounceAsync(context, delivery, null, expired);
             return;
@@ -56,12 +56,36 @@ public sealed partial class DeliverMessageConsumer(
 
         var now = time.GetUtcNow();
         var updates = planner.Plan(delivery, result, now, Random.Shared.NextDouble);
-        // Not the consume token: the remote has answered, so the outcome must be written even while stopping.
-        await store.RecordAsync(delivery, result, updates, now, CancellationToken.None);
+        await RecordWithRetriesAsync(delivery, result, updates, now);
         metrics.Record(updates, result.Duration);
         LogAttempt(logger, messageId, delivery.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
             result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
         await AnnounceAsync(context, delivery, result, updates);
+    }
+
+    /// <summary>
+    /// The remote has answered: losing this write now would mean delivering again after the lease
+    /// (a duplicate), so a brief database outage is waited out rather than handed to the broker.
+    /// Not the consume token either: the outcome must be written even while stopping.
+    /// </summary>
+    private async Task RecordWithRetriesAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
+        DateTimeOffset now)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.RecordAsync(delivery, result, updates, now, CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && time.GetUtcNow() + delay < delivery.LeasedUntil)
+            {
+                LogRecordRetry(logger, delivery.MessageId, attempt, ex.Message);
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
     }
 
     private async Task AnnounceAsync(ConsumeContext context, LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates)
@@ -96,6 +120,9 @@ public sealed partial class DeliverMessageConsumer(
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information,
         Message = "Message {MessageId}: {Recipients} recipient(s) -> {Statuses} (reply {ReplyCode}, failure {Failure})")]
     private static partial void LogAttempt(ILogger logger, Guid messageId, int recipients, string statuses, int? replyCode, string? failure);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Recording the outcome of {MessageId} failed (try {Attempt}): {Error}; retrying")]
+    private static partial void LogRecordRetry(ILogger logger, Guid messageId, int attempt, string error);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Could not publish DeliveryAttempted for {MessageId} ({Error})")]
     private static partial void LogAnnounceFailed(ILogger logger, Guid messageId, string error);

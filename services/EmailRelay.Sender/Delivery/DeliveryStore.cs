@@ -60,7 +60,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             return null;
         }
-        return new LeasedDelivery(messageId, token, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
+        return new LeasedDelivery(messageId, token, leasedUntil, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
             reader.GetFieldValue<byte[]>(2), recipients);
     }
 

@@ -4,6 +4,7 @@ namespace EmailRelay.Sender.Delivery;
 public sealed record LeasedDelivery(
     Guid MessageId,
     Guid LeaseToken,
+    DateTimeOffset LeasedUntil,
     string EnvelopeFrom,
     DateTimeOffset ExpiresAt,
     byte[] Mime,

@@ -33,8 +33,10 @@ public sealed partial class Dispatcher(
                     claimed = await DispatchOnceAsync(stoppingToken);
                 }
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {
+                // Database or broker trouble: the claimed rows come due again after RedispatchAfter,
+                // so the loop only has to survive and try again.
                 LogDispatchFailed(logger, ex.GetType().Name, ex.Message);
             }
             if (claimed < options.Value.BatchSize)

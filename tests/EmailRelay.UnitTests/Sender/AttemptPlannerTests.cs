@@ -18,7 +18,7 @@ public sealed class AttemptPlannerTests
     private const string Bob = "bob@example.org";
 
     private static LeasedDelivery Delivery(DateTimeOffset? expiresAt = null, params LeasedRecipient[] recipients) =>
-        new(Guid.Parse("0195a3b4-5c6d-7e8f-9012-3456789abcde"), Guid.NewGuid(), "bounces@acme.example",
+        new(Guid.Parse("0195a3b4-5c6d-7e8f-9012-3456789abcde"), Guid.NewGuid(), Now.AddMinutes(10), "bounces@acme.example",
             expiresAt ?? ExpiresAt, [], recipients.Length == 0 ? [new LeasedRecipient(0, Ana, 0)] : recipients);
 
     private static TransactionResult Result(
