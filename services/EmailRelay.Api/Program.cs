@@ -22,6 +22,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapEmailsApi();
+app.MapEventsApi();
 app.MapApiKeysApi();
 await app.RunAsync();
 return 0;

@@ -27,7 +27,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             return null;
         }
         var recipients = (await results.ReadAsync<RecipientDetails>()).AsList();
-        var events = (await results.ReadAsync<EventRow>()).Select(ToJson).ToList();
+        var events = (await results.ReadAsync<EventRow>()).Select(e => EventJson.From(e.Id, e.Sequence, e.Type, e.Recipient, e.OccurredAt, e.Details)).ToList();
         using var metadata = JsonDocument.Parse(message.Metadata);
         return new EmailDetails(message.Id, message.Status, message.CreatedAt, message.SendAt, message.FromHeader, message.Subject,
             message.MessageIdHeader, message.Tags, metadata.RootElement.Clone(), recipients, events);
@@ -90,27 +90,6 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             next = Cursor.Encode(rows[^1].Id);
         }
         return new Page<EmailSummary>(rows, next);
-    }
-
-    private static JsonObject ToJson(EventRow row)
-    {
-        var json = new JsonObject
-        {
-            ["id"] = row.Id,
-            ["sequence"] = row.Sequence,
-            ["type"] = row.Type,
-            ["recipient"] = row.Recipient,
-            ["occurred_at"] = DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc),
-        };
-        if (JsonNode.Parse(row.Details) is JsonObject details)
-        {
-            foreach (var (key, value) in details.ToList())
-            {
-                details.Remove(key);
-                json[key] = value;
-            }
-        }
-        return json;
     }
 
     // A class, not a positional record: Dapper only matches constructors whose parameter types

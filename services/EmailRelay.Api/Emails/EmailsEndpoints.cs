@@ -185,49 +185,16 @@ public static class EmailsEndpoints
     {
         var query = request.Query;
         var errors = new ValidationErrors();
-        string? status = query["status"];
-        if (status is not null && !MessageStatuses.Contains(status))
-        {
-            errors.Add("status", $"status is one of {string.Join(", ", MessageStatuses)}.");
-        }
-        var limit = 50;
-        if (query["limit"].Count > 0 && (!int.TryParse(query["limit"], out limit) || limit is < 1 or > 100))
-        {
-            errors.Add("limit", "limit is an integer from 1 to 100.");
-        }
-        var since = ParseTime(query["since"], "since", errors);
-        var until = ParseTime(query["until"], "until", errors);
-        Guid? after = null;
-        if (query["cursor"].Count > 0)
-        {
-            if (Cursor.TryDecode(query["cursor"]!, out var cursor))
-            {
-                after = cursor;
-            }
-            else
-            {
-                errors.Add("cursor", "cursor is not one this API returned.");
-            }
-        }
+        var status = QueryParameters.OneOf(query, "status", MessageStatuses, errors);
+        var limit = QueryParameters.Limit(query, errors);
+        var since = QueryParameters.Time(query, "since", errors);
+        var until = QueryParameters.Time(query, "until", errors);
+        var after = QueryParameters.Cursor(query, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors.ToDictionary());
         }
         var page = await queries.ListAsync(new EmailFilter(status, query["recipient"], query["from"], query["tag"], since, until, limit, after), cancellationToken);
         return TypedResults.Ok(page);
-    }
-
-    private static DateTimeOffset? ParseTime(string? value, string field, ValidationErrors errors)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-        if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return parsed;
-        }
-        errors.Add(field, $"{field} is an RFC 3339 time such as 2026-01-31T12:00:00Z.");
-        return null;
     }
 }

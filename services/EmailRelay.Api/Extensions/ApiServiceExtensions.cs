@@ -41,6 +41,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<EmailPreparer>();
         services.AddSingleton<EmailStore>();
         services.AddSingleton<EmailQueries>();
+        services.AddSingleton<EventQueries>();
         services.AddSingleton<EmailAcceptor>();
         return builder;
     }

@@ -41,6 +41,35 @@ public sealed class QueryTests(StandardStack fixture)
         Assert.Equal(ids[^1], byRecipient.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetGuid());
     }
 
+    [Fact]
+    public async Task Event_feed_is_tailed_oldest_first_with_the_cursor()
+    {
+        var to = Emails.Unique("feed");
+        var id = await _stack.SendAsync(Emails.Simple(to));
+        await _stack.WaitForStatusAsync(id, "delivered");
+        await Task.Delay(2500);   // the feed holds back events younger than its 2 s visibility lag
+
+        var first = await GetAsync($"v1/events?email_id={id}&limit=1");
+        var queued = first.GetProperty("data").EnumerateArray().Single();
+        Assert.Equal("queued", queued.Str("type"));
+        Assert.Equal(id, queued.GetProperty("email_id").GetGuid());
+        Assert.Equal(to, queued.Str("recipient"));
+
+        var rest = await GetAsync($"v1/events?email_id={id}&cursor={first.Str("next_cursor")}");
+        var delivered = rest.GetProperty("data").EnumerateArray().Single();
+        Assert.Equal("delivered", delivered.Str("type"));
+        Assert.Equal(2, delivered.GetProperty("sequence").GetInt32());
+        Assert.StartsWith("250 ", delivered.Str("reply"), StringComparison.Ordinal);
+
+        // Nothing new: an empty page that still hands back a cursor to poll with.
+        var empty = await GetAsync($"v1/events?email_id={id}&cursor={rest.Str("next_cursor")}");
+        Assert.Empty(empty.GetProperty("data").EnumerateArray());
+        Assert.Equal(rest.Str("next_cursor"), empty.Str("next_cursor"));
+
+        var byType = await GetAsync($"v1/events?type=delivered&recipient={Uri.EscapeDataString(to)}");
+        Assert.Equal(delivered.GetProperty("id").GetGuid(), byType.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetGuid());
+    }
+
     [Theory]
     [InlineData("limit=0", "limit")]
     [InlineData("limit=101", "limit")]

@@ -1,0 +1,45 @@
+using EmailRelay.Api.Auth;
+using EmailRelay.Api.Http;
+
+namespace EmailRelay.Api.Emails;
+
+public static class EventsEndpoints
+{
+    private static readonly string[] EventTypes =
+        ["queued", "scheduled", "delivered", "deferred", "bounced", "failed", "suppressed", "complained"];
+
+    public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/events", ListAsync).WithTags("Events").WithName("ListEvents")
+            .WithSummary("Timeline events of every email, oldest first, strictly after the cursor (tail it)")
+            .RequireAuthorization(Scopes.Read);
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, EventQueries queries, CancellationToken cancellationToken)
+    {
+        var query = request.Query;
+        var errors = new ValidationErrors();
+        var type = QueryParameters.OneOf(query, "type", EventTypes, errors);
+        var limit = QueryParameters.Limit(query, errors);
+        var since = QueryParameters.Time(query, "since", errors);
+        var after = QueryParameters.Cursor(query, errors);
+        Guid? emailId = null;
+        if (query["email_id"].Count > 0)
+        {
+            if (Guid.TryParse(query["email_id"], out var id))
+            {
+                emailId = id;
+            }
+            else
+            {
+                errors.Add("email_id", "email_id is an email id as returned by POST /v1/emails.");
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        return TypedResults.Ok(await queries.ListAsync(new EventFilter(type, query["recipient"], emailId, since, limit, after), cancellationToken));
+    }
+}
