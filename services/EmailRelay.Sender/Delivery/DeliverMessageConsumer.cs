@@ -117,7 +117,8 @@ public sealed partial class DeliverMessageConsumer(
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information,
+    // Debug: one line per message is noise at volume; outcomes are in the database and the metrics.
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug,
         Message = "Message {MessageId}: {Recipients} recipient(s) -> {Statuses} (reply {ReplyCode}, failure {Failure})")]
     private static partial void LogAttempt(ILogger logger, Guid messageId, int recipients, string statuses, int? replyCode, string? failure);
 
