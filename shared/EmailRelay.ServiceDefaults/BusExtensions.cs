@@ -19,6 +19,8 @@ public static class BusExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddMassTransit(bus =>
         {
+            // A self-hosted relay never phones home (and often cannot: egress is closed).
+            bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             bus.SetKebabCaseEndpointNameFormatter();
             registerConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, cfg) =>

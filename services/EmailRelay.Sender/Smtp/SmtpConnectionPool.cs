@@ -31,13 +31,13 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
 
     public SmtpRoute Route => _route;
 
-    /// <summary>Waits for a free slot, then hands out an idle session or opens a new one.</summary>
-    public async Task<PooledConnection> RentAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for a free slot, then hands out an idle session (unless <paramref name="fresh"/>) or opens a new one.</summary>
+    public async Task<PooledConnection> RentAsync(bool fresh, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            while (_idle.TryPop(out var idle))
+            while (!fresh && _idle.TryPop(out var idle))
             {
                 if (idle.Client.IsConnected && Stopwatch.GetElapsedTime(idle.LastUsedTimestamp) < _idleTimeout)
                 {

@@ -22,59 +22,75 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
     {
         var startedAt = time.GetUtcNow();
         var started = Stopwatch.GetTimestamp();
-        PooledConnection connection;
-        try
+        var sender = MailboxAddress.Parse(envelopeFrom);
+        var rcpts = recipients.Select(MailboxAddress.Parse).ToList();
+        for (var fresh = false; ; fresh = true)
         {
-            connection = await pool.RentAsync(cancellationToken);
-        }
-        catch (Exception ex) when (Describe(ex, dataStarted: false) is { } failure)
-        {
-            return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Route.Host, null, false,
-                new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail);
-        }
+            PooledConnection connection;
+            try
+            {
+                connection = await pool.RentAsync(fresh, cancellationToken);
+            }
+            catch (Exception ex) when (Describe(ex, dataStarted: false) is { } failure)
+            {
+                return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Route.Host, null, false,
+                    new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail);
+            }
 
+            var reused = connection.Transactions > 0;
+            var outcome = await SendAsync(connection, message, sender, rcpts, cancellationToken);
+            var client = connection.Client;
+            // A pooled session the server closed while it sat idle fails on its first command.
+            // Nothing of this transaction reached the server, so it is not an attempt: go again
+            // at once on a new session instead of deferring the message for a retry slot.
+            if (outcome.Failure is not null && reused && !fresh && !client.Tracker.DataStarted && client.RecipientReplies.Count == 0
+                && outcome.Reply is null)
+            {
+                continue;
+            }
+            return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
+                connection.Tls, new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase),
+                outcome.Reply, outcome.SenderRefused, outcome.Failure?.Kind, outcome.Failure?.Detail);
+        }
+    }
+
+    private async Task<(SmtpReplyInfo? Reply, bool SenderRefused, (TransportFailure Kind, string Detail)? Failure)> SendAsync(
+        PooledConnection connection, MimeMessage message, MailboxAddress sender, List<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
         var client = connection.Client;
         client.BeginTransaction();
-        SmtpReplyInfo? transactionReply = null;
-        var senderRefused = false;
-        (TransportFailure Kind, string Detail)? transportFailure = null;
         var reusable = true;
         try
         {
-            var response = await client.SendAsync(Wire, message, MailboxAddress.Parse(envelopeFrom),
-                recipients.Select(r => MailboxAddress.Parse(r)), cancellationToken);
+            var response = await client.SendAsync(Wire, message, sender, recipients, cancellationToken);
             // MailKit only returns after a 250 to the final dot.
-            transactionReply = SmtpReplyInfo.From(250, response);
+            return (SmtpReplyInfo.From(250, response), false, null);
         }
         catch (NoRecipientsAcceptedException)
         {
             // Each refusal is in RecipientReplies already.
+            return (null, false, null);
         }
         catch (SmtpCommandException ex)
         {
             // MAIL FROM or the final DATA reply refused: the session itself is still usable.
-            transactionReply = SmtpReplyInfo.From((int)ex.StatusCode, ex.Message);
-            senderRefused = ex.ErrorCode == SmtpErrorCode.SenderNotAccepted;
+            return (SmtpReplyInfo.From((int)ex.StatusCode, ex.Message), ex.ErrorCode == SmtpErrorCode.SenderNotAccepted, null);
         }
         catch (Exception ex) when (Describe(ex, client.Tracker.DataStarted) is { } failure)
         {
-            transportFailure = failure;
             reusable = false;
+            return (null, false, failure);
         }
         finally
         {
             await pool.ReturnAsync(connection, reusable);
         }
-
-        return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
-            connection.Tls, new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase),
-            transactionReply, senderRefused, transportFailure?.Kind, transportFailure?.Detail);
     }
 
     /// <summary>Names the transport failures a delivery can meet; anything else is a bug and propagates.</summary>
     private static (TransportFailure Kind, string Detail)? Describe(Exception ex, bool dataStarted)
     {
-        if (ex is OperationCanceledException { CancellationToken.IsCancellationRequested: true } && !IsTimeout(ex))
+        if (ex is OperationCanceledException { CancellationToken.IsCancellationRequested: true } && ex.InnerException is not TimeoutException)
         {
             return null;   // shutting down: let the command be redelivered
         }
@@ -93,12 +109,11 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
             NotSupportedException when ex.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) =>
                 (TransportFailure.TlsRequiredButUnavailable, "the smarthost does not offer STARTTLS and Tls is 'required'"),
             AuthenticationException => (TransportFailure.ProtocolError, $"authentication failed: {ex.Message}"),
+            ServiceNotConnectedException => (TransportFailure.ConnectionReset, $"connection lost: {ex.Message}"),
             ProtocolException => (TransportFailure.ProtocolError, $"SMTP protocol error: {ex.Message}"),
             _ => null,
         };
     }
-
-    private static bool IsTimeout(Exception ex) => ex.InnerException is TimeoutException;
 
     private static FormatOptions CreateWireFormat()
     {

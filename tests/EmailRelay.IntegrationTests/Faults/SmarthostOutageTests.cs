@@ -28,6 +28,25 @@ public sealed class SmarthostOutageTests
     }
 
     [Fact]
+    public async Task Pooled_session_the_server_closed_while_idle_is_replaced_without_deferring()
+    {
+        await using var stack = await RelayStack.StartAsync("stale-session");
+        var first = await stack.SendAsync(Emails.Simple(Emails.Unique("first")));
+        await stack.WaitForStatusAsync(first, "delivered");
+
+        // The smarthost restarts: the sender's idle pooled session is now dead.
+        await stack.StopSmtpAsync();
+        var server = await stack.RestartSmtpAsync();
+        var to = Emails.Unique("second");
+        var id = await stack.SendAsync(Emails.Simple(to));
+        var email = await stack.WaitForStatusAsync(id, "delivered", TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, email.Recipient(to).GetProperty("attempts").GetInt32());
+        Assert.Empty(email.Events("deferred"));
+        Assert.Single(server.Messages, m => m.Recipients.Contains(to));
+    }
+
+    [Fact]
     public async Task Recipient_still_deferred_at_the_maximum_queue_lifetime_fails_as_expired()
     {
         await using var stack = await RelayStack.StartAsync("expiry", new Dictionary<string, string>

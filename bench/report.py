@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's 'key value' lines into the side-by-side table and a JSON file.
+Usage: report.py RESULTS_FILE JSON_OUT"""
+import json
+import sys
+
+values, meta = {}, {}
+with open(sys.argv[1]) as f:
+    for line in f:
+        key, _, value = line.strip().partition(" ")
+        if not key:
+            continue
+        try:
+            values[key] = float(value)
+        except ValueError:
+            meta[key] = value
+
+
+def v(key):
+    return values.get(key)
+
+
+def fmt(x, digits=0):
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+# (label, EmailRelay key, Postfix key, digits, lower_is_better)
+ROWS = [
+    ("accepted/s, single POST, 2 KB", "er.single.2k.accept_rate", "pf.2k.accept_rate", 0, False),
+    ("  accept latency p50 ms", "er.single.2k.p50", "pf.probe.p50", 2, True),
+    ("  accept latency p99 ms", "er.single.2k.p99", "pf.probe.p99", 2, True),
+    ("  accept latency max ms", "er.single.2k.max", "pf.probe.max", 2, True),
+    ("delivered/s end to end, 2 KB", "er.single.2k.e2e_rate", "pf.2k.e2e_rate", 0, False),
+    ("accepted/s, single POST, 20 KB", "er.single.20k.accept_rate", "pf.20k.accept_rate", 0, False),
+    ("  accept latency p99 ms", "er.single.20k.p99", None, 2, True),
+    ("delivered/s end to end, 20 KB", "er.single.20k.e2e_rate", "pf.20k.e2e_rate", 0, False),
+    ("accepted emails/s, /batch x100, 2 KB", "er.batch.2k.accept_rate", "pf.2k.accept_rate", 0, False),
+    ("  batch call latency p99 ms", "er.batch.2k.p99", None, 2, True),
+    ("delivered/s end to end, batch 2 KB", "er.batch.2k.e2e_rate", "pf.2k.e2e_rate", 0, False),
+    ("accepted emails/s, /batch x100, 20 KB", "er.batch.20k.accept_rate", "pf.20k.accept_rate", 0, False),
+    ("delivered/s end to end, batch 20 KB", "er.batch.20k.e2e_rate", "pf.20k.e2e_rate", 0, False),
+    ("peak RSS MB, api", "er.rss.api", None, 0, True),
+    ("peak RSS MB, sender", "er.rss.sender", None, 0, True),
+    ("peak RSS MB, tracking", "er.rss.tracking", None, 0, True),
+    ("peak RSS MB, all processes", "er.rss.total", "pf.rss.total", 0, True),
+    ("PostgreSQL CPU, cores (single 2 KB run)", "er.single.2k.pg_cpu", None, 2, True),
+    ("RabbitMQ CPU, cores (single 2 KB run)", "er.single.2k.rabbit_cpu", None, 2, True),
+    ("relay CPU, cores (single 2 KB run)", "er.single.2k.relay_cpu", "pf.2k.relay_cpu", 2, True),
+]
+
+print()
+print(f"== EmailRelay vs Postfix — {meta.get('date', '')}, {meta.get('machine', '')}")
+print(f"   {meta.get('setup', '')}")
+print(f"{'figure':44} {'EmailRelay':>12} {'Postfix':>12} {'ratio':>8}")
+table = []
+for label, er_key, pf_key, digits, lower in ROWS:
+    er, pf = v(er_key), v(pf_key) if pf_key else None
+    if er is None and pf is None:
+        continue
+    ratio = er / pf if er is not None and pf else None
+    table.append({"figure": label.strip(), "emailrelay": er, "postfix": pf, "ratio": ratio, "lower_is_better": lower})
+    print(f"{label:44} {fmt(er, digits):>12} {fmt(pf, digits):>12} {fmt(ratio, 2) + 'x' if ratio is not None else '-':>8}")
+print()
+print("ratio = EmailRelay / Postfix. Batch rows compare emails accepted through /batch with Postfix's")
+print("accepted/s for single SMTP transactions. Postfix latency is one SMTP transaction (MAIL..250")
+print("queued) on a reused connection during its 2 KB relay run; EmailRelay's is one POST under load.")
+
+with open(sys.argv[2], "w") as f:
+    json.dump({"meta": meta, "values": values, "table": table}, f, indent=2)
+print(f"written: {sys.argv[2]}")

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# bench.sh [--smoke] — EmailRelay throughput and latency, side by side with Postfix on this machine.
+#
+#   hey (HTTP load) -> api -> PostgreSQL + RabbitMQ -> sender -> smtp-sink      (EmailRelay)
+#   smtp-source (SMTP load) -> private Postfix instance -> smtp-sink            (the peer)
+#
+# Both deliver into Postfix's smtp-sink on loopback, which exits after N messages: the time from
+# the first request to that exit is the end-to-end figure. Durability stays on everywhere:
+# synchronous_commit on, publisher confirms, a quorum queue; Postfix fsyncs each queue file.
+# Prints one table (EmailRelay, Postfix, ratio) and writes it as JSON under bench/results/.
+#
+#   --smoke        N=200/100, no peer, no warm-up: checks the benchmark still works (CI runs it)
+#   N2K (20000), N20K (10000)  emails per run;  CONC (32) concurrent single POSTs;
+#   BATCH_CONC (4) concurrent /batch calls of 100;  PF_CONC (20) smtp-source sessions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SMOKE=""; [ "${1:-}" = "--smoke" ] && SMOKE=1
+N2K=${N2K:-20000}; N20K=${N20K:-10000}
+[ -n "$SMOKE" ] && { N2K=200; N20K=100; }
+CONC=${CONC:-32}; BATCH_CONC=${BATCH_CONC:-4}; PF_CONC=${PF_CONC:-20}
+API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${TRACKING_PORT:-18182}
+SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}
+RUN=$ROOT/.run/bench
+OUT=$ROOT/bench/results
+KEY=er_bench_0123456789abcdefghijklmnopqrstuv
+DB=relay_bench; VHOST=relay-bench
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.4f\", $* }"; }
+result() { echo "$1 $2" >> "$RUN/results"; }
+
+# ------------------------------------------------------------------ install and build
+bash scripts/deps.sh
+need=()
+command -v smtp-sink >/dev/null || need+=(postfix)
+command -v hey >/dev/null || need+=(hey)
+command -v python3 >/dev/null || need+=(python3)
+command -v psql >/dev/null || need+=(postgresql-client)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+  echo "postfix postfix/mailname string localhost" | debconf-set-selections
+  apt-get update -q >/dev/null; apt-get install -y -q "${need[@]}" >/dev/null
+fi
+PY=$(command -v python3)
+for p in "$API_PORT" "$SENDER_PORT" "$TRACKING_PORT" "$SINK_PORT" "$PF_PORT"; do
+  ss -ltn "( sport = :$p )" | grep -q LISTEN && fail "port $p is in use"
+done
+
+log "building Release"
+for project in services/EmailRelay.Api services/EmailRelay.Sender services/EmailRelay.Tracking; do
+  dotnet build "$project" -c Release -nologo -clp:NoSummary -v quiet
+done
+bin() { echo "$ROOT/services/$1/bin/Release/net10.0/$1.dll"; }
+
+rm -rf "$RUN"; mkdir -p "$RUN/logs" "$OUT"
+: > "$RUN/results"
+PIDS=()
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done; kill -KILL "$pid" 2>/dev/null; done
+  if [ -f "$RUN/postfix/spool/pid/master.pid" ]; then postfix -c "$RUN/postfix/etc" stop >/dev/null 2>&1; fi
+  [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for size in 2048 20480; do "$PY" bench/make_bodies.py "$size" "$RUN"; done
+
+# ------------------------------------------------------------------ shared helpers
+start_sink() { # stop after $1 messages
+  smtp-sink -u postfix -M "$1" "127.0.0.1:$SINK_PORT" 1000 >/dev/null 2>&1 &
+  SINK_PID=$!
+  for _ in $(seq 1 50); do ss -ltn "( sport = :$SINK_PORT )" | grep -q LISTEN && return 0; sleep 0.1; done
+  fail "smtp-sink did not start"
+}
+wait_sink() { # seconds -> 0 when the sink has counted its messages and exited
+  local end=$(( $(date +%s) + $1 ))
+  while kill -0 "$SINK_PID" 2>/dev/null; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.02; done
+  wait "$SINK_PID" 2>/dev/null || true
+}
+ticks() { # total utime+stime (+ reaped children with "children") of the given pids, in clock ticks
+  local sum=0 fields
+  for pid in "$@"; do
+    fields=$(awk '{print $14+$15+$16+$17}' "/proc/$pid/stat" 2>/dev/null) || continue
+    sum=$(( sum + ${fields:-0} ))
+  done
+  echo "$sum"
+}
+HZ=$(getconf CLK_TCK)
+pg_pids() { pgrep -u postgres | tr '\n' ' '; }
+rabbit_pids() { pgrep -f beam.smp | tr '\n' ' '; }
+
+# ------------------------------------------------------------------ EmailRelay
+psql_admin() { PGPASSWORD=relay psql -h 127.0.0.1 -U relay -d relay -qtAc "$1"; }
+psql_admin "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+psql_admin "CREATE DATABASE $DB"
+rabbitmqctl -q delete_vhost "$VHOST" >/dev/null 2>&1 || true
+rabbitmqctl -q add_vhost "$VHOST" >/dev/null
+rabbitmqctl -q set_permissions -p "$VHOST" guest ".*" ".*" ".*" >/dev/null
+
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB"
+export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
+export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
+export Logging__LogLevel__Default=Warning
+dotnet "$(bin EmailRelay.Api)" migrate >/dev/null
+
+declare -A SERVICE_PID
+launch() { # name port
+  ASPNETCORE_URLS=http://127.0.0.1:$2 nohup dotnet "$(bin "EmailRelay.${1^}")" > "$RUN/logs/$1.log" 2>&1 &
+  SERVICE_PID[$1]=$!; PIDS+=($!)
+}
+launch api "$API_PORT"; launch sender "$SENDER_PORT"; launch tracking "$TRACKING_PORT"
+for port in "$API_PORT" "$SENDER_PORT" "$TRACKING_PORT"; do
+  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || fail "service on :$port not ready (logs in $RUN/logs)"
+done
+[ "$(psql_admin 'SHOW synchronous_commit')" = on ] || fail "synchronous_commit is not on"
+RELAY_PIDS="${SERVICE_PID[api]} ${SERVICE_PID[sender]} ${SERVICE_PID[tracking]}"
+
+open_recipients() { PGPASSWORD=relay psql -h 127.0.0.1 -U relay -d "$DB" -qtAc \
+  "SELECT count(*) FROM recipients WHERE status NOT IN ('delivered','bounced','failed','suppressed')"; }
+
+relay_run() { # name path body emails emails-per-request concurrency
+  local name=$1 path=$2 body=$3 emails=$4 per=$5 conc=$6 requests
+  requests=$(( emails / per ))
+  [ "$conc" -gt "$requests" ] && conc=$requests
+  # hey gives each worker n/c requests, so n must be a multiple of c for exactly n to be sent.
+  requests=$(( requests / conc * conc )); emails=$(( requests * per ))
+  start_sink "$emails"
+  local pg0 rb0 er0 t0 t1 t2 pgp rbp
+  pgp=$(pg_pids); rbp=$(rabbit_pids)
+  pg0=$(ticks $pgp); rb0=$(ticks $rbp); er0=$(ticks $RELAY_PIDS)
+  t0=$(now)
+  hey -n "$requests" -c "$conc" -m POST -T application/json -H "Authorization: Bearer $KEY" -D "$body" -t 60 -o csv \
+    "http://127.0.0.1:$API_PORT$path" > "$RUN/$name.csv"
+  t1=$(now)
+  wait_sink 600 || fail "$name: the sink did not receive $emails messages in 600 s ($(open_recipients) recipients still open)"
+  t2=$(now)
+  local pg1 rb1 er1; pg1=$(ticks $pgp); rb1=$(ticks $rbp); er1=$(ticks $RELAY_PIDS)
+  read -r n ok p50 p99 max < <("$PY" bench/latency.py "$RUN/$name.csv")
+  [ "$ok" = "$requests" ] || fail "$name: $ok of $requests requests answered 2xx"
+  result "er.$name.emails" "$emails"
+  result "er.$name.accept_rate" "$(calc "$emails / ($t1 - $t0)")"
+  result "er.$name.e2e_rate" "$(calc "$emails / ($t2 - $t0)")"
+  result "er.$name.p50" "$p50"; result "er.$name.p99" "$p99"; result "er.$name.max" "$max"
+  result "er.$name.pg_cpu" "$(calc "($pg1 - $pg0) / $HZ / ($t2 - $t0)")"
+  result "er.$name.rabbit_cpu" "$(calc "($rb1 - $rb0) / $HZ / ($t2 - $t0)")"
+  result "er.$name.relay_cpu" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) / $HZ / ($t2 - $t0)")"
+  log "$(printf '%-10s %6s emails: accepted %8.0f/s  delivered %8.0f/s  p50 %7s ms  p99 %7s ms' "$name" "$emails" \
+    "$(calc "$emails / ($t1 - $t0)")" "$(calc "$emails / ($t2 - $t0)")" "$p50" "$p99")"
+  # Let stragglers (duplicates the sink refused after its count) settle before the next run.
+  for _ in $(seq 1 100); do [ "$(open_recipients)" = 0 ] && break; sleep 0.1; done
+}
+
+if [ -z "$SMOKE" ]; then
+  log "warm-up (not measured)"
+  relay_run warmup /v1/emails "$RUN/email-2048.json" 1024 1 "$CONC"
+fi
+relay_run single.2k /v1/emails "$RUN/email-2048.json" "$N2K" 1 "$CONC"
+relay_run single.20k /v1/emails "$RUN/email-20480.json" "$N20K" 1 "$CONC"
+relay_run batch.2k /v1/emails/batch "$RUN/batch-2048.json" "$N2K" 100 "$BATCH_CONC"
+relay_run batch.20k /v1/emails/batch "$RUN/batch-20480.json" "$N20K" 100 "$BATCH_CONC"
+
+total=0
+for name in api sender tracking; do
+  kb=$(awk '/VmHWM/ {print $2}' "/proc/${SERVICE_PID[$name]}/status")
+  result "er.rss.$name" "$(calc "$kb / 1024")"; total=$(( total + kb ))
+done
+result er.rss.total "$(calc "$total / 1024")"
+cleanup; PIDS=()
+
+# ------------------------------------------------------------------ the peer: Postfix
+if [ -z "$SMOKE" ]; then
+  bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" >> "$RUN/results"
+fi
+
+# ------------------------------------------------------------------ report
+{
+  echo "date $(date -u +%FT%TZ)"
+  echo "machine $(nproc)-core $(uname -m), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "setup N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
+  echo "mode $([ -n "$SMOKE" ] && echo smoke || echo full)"
+} >> "$RUN/results"
+json="$OUT/$(date -u +%Y%m%dT%H%M%SZ)$([ -n "$SMOKE" ] && echo -smoke).json"
+"$PY" bench/report.py "$RUN/results" "$json"
