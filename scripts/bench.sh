@@ -11,7 +11,8 @@
 #
 #   --smoke        N=200/100, no peer, no warm-up: checks the benchmark still works (CI runs it)
 #   N2K (20000), N20K (10000)  emails per run;  CONC (32) concurrent single POSTs;
-#   BATCH_CONC (4) concurrent /batch calls of 100;  PF_CONC (20) smtp-source sessions.
+#   BATCH_CONC (4) concurrent /batch calls of 100;  PF_CONC (20) smtp-source sessions;
+#   PEER=0 skips the Postfix runs (while profiling EmailRelay alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -105,7 +106,7 @@ rabbitmqctl -q delete_vhost "$VHOST" >/dev/null 2>&1 || true
 rabbitmqctl -q add_vhost "$VHOST" >/dev/null
 rabbitmqctl -q set_permissions -p "$VHOST" guest ".*" ".*" ".*" >/dev/null
 
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB"
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB;SSL Mode=Disable"
 export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
 export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
 export Logging__LogLevel__Default=Warning
@@ -177,7 +178,7 @@ result er.rss.total "$(calc "$total / 1024")"
 cleanup; PIDS=()
 
 # ------------------------------------------------------------------ the peer: Postfix
-if [ -z "$SMOKE" ]; then
+if [ -z "$SMOKE" ] && [ "${PEER:-1}" = 1 ]; then
   bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" >> "$RUN/results"
 fi
 

@@ -35,7 +35,7 @@ done
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$(basename "$1").dll"; }
 
 # Defaults for a local run; anything already in the environment wins.
-export ConnectionStrings__Postgres=${ConnectionStrings__Postgres:-"Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=relay"}
+export ConnectionStrings__Postgres=${ConnectionStrings__Postgres:-"Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=relay;SSL Mode=Disable"}
 export RabbitMq__Host=${RabbitMq__Host:-127.0.0.1}
 if [ -z "${Auth__BootstrapKey:-}" ]; then
   [ -s "$RUN/bootstrap-key" ] || printf 'er_boot_%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RUN/bootstrap-key"

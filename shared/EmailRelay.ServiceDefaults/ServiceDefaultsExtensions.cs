@@ -15,7 +15,7 @@ public static class ServiceDefaultsExtensions
     public const string MeterName = "EmailRelay";
 
     /// <summary>
-    /// What every host gets: OpenTelemetry metrics (Prometheus) and traces, health checks, problem
+    /// What every host gets: OpenTelemetry metrics (Prometheus) and traces (OTLP), health checks, problem
     /// details, and the system clock as the injected <see cref="TimeProvider"/>.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
@@ -38,16 +38,22 @@ public static class ServiceDefaultsExtensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(MeterName, "MassTransit", "Npgsql")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+        // Traces only when there is somewhere to send them (the standard OTEL_EXPORTER_OTLP_ENDPOINT):
+        // recording spans for every request and message that nobody collects costs CPU on the hot path.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperationsPath(context.Request.Path))
                 .AddSource("MassTransit")
-                .AddNpgsql());
+                .AddNpgsql()
+                .AddOtlpExporter());
+        }
         return builder;
     }
 

@@ -21,30 +21,16 @@ public sealed class RelaySmtpClient(DataPhaseTracker tracker) : SmtpClient(track
         Tracker.Reset();
     }
 
-    /// <summary>RSET: ends any half-done transaction and proves the session still answers.</summary>
-    public Task<SmtpResponse> ResetAsync(CancellationToken cancellationToken) => SendCommandAsync("RSET", cancellationToken);
-
     protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         _recipientReplies[mailbox.Address] = SmtpReplyInfo.From((int)response.StatusCode, response.Response);
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         _recipientReplies[mailbox.Address] = SmtpReplyInfo.From((int)response.StatusCode, response.Response);
 
-    protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientsAcceptedException();
-}
+    // A command exception (not a custom one) tells MailKit the session is still sound, so it keeps
+    // the connection instead of dropping it; every refusal is already in RecipientReplies.
+    protected override void OnNoRecipientsAccepted(MimeMessage message) =>
+        throw new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.MailboxUnavailable, NoRecipientsAccepted);
 
-/// <summary>Every RCPT was refused: there is nothing to send, and each refusal is already recorded.</summary>
-public sealed class NoRecipientsAcceptedException : Exception
-{
-    public NoRecipientsAcceptedException() : base("No recipient was accepted.")
-    {
-    }
-
-    public NoRecipientsAcceptedException(string message) : base(message)
-    {
-    }
-
-    public NoRecipientsAcceptedException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
+    public const string NoRecipientsAccepted = "No recipient was accepted.";
 }

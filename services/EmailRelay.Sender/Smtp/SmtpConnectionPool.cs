@@ -6,7 +6,7 @@ namespace EmailRelay.Sender.Smtp;
 /// <summary>
 /// Open sessions to one route, reused across messages: connection setup (TCP, greeting, EHLO,
 /// STARTTLS, AUTH) costs more than a whole transaction on a warm session. A session goes back to
-/// the pool only after a clean RSET, so a broken one is never handed out twice.
+/// the pool only in a clean state, so a broken one is never handed out twice.
 /// </summary>
 public sealed partial class SmtpConnectionPool : IAsyncDisposable
 {
@@ -57,8 +57,10 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Gives a session back. <paramref name="reusable"/> is false after a transport failure; a
-    /// reusable session is RSET first, which both clears any half transaction and proves it alive.
+    /// Gives a session back. A transaction that ended with the server's 250 to the final dot
+    /// leaves the session reset (RFC 5321 §4.1.1.4), and MailKit sends RSET itself after one cut
+    /// short by a refusal, so a <paramref name="reusable"/> session goes straight back; one broken
+    /// by a transport failure or protocol error is closed.
     /// </summary>
     public async Task ReturnAsync(PooledConnection connection, bool reusable)
     {
@@ -67,19 +69,10 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
             connection.Transactions++;
             if (reusable && connection.Client.IsConnected && connection.Transactions < _maxTransactions)
             {
-                using var timeout = new CancellationTokenSource(_route.CommandTimeout);
-                var reply = await connection.Client.ResetAsync(timeout.Token);
-                if ((int)reply.StatusCode / 100 == 2)
-                {
-                    connection.LastUsedTimestamp = Stopwatch.GetTimestamp();
-                    _idle.Push(connection);
-                    return;
-                }
+                connection.LastUsedTimestamp = Stopwatch.GetTimestamp();
+                _idle.Push(connection);
+                return;
             }
-            await connection.DisposeAsync();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
             await connection.DisposeAsync();
         }
         finally

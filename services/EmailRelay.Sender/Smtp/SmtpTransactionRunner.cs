@@ -66,9 +66,9 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
             // MailKit only returns after a 250 to the final dot.
             return (SmtpReplyInfo.From(250, response), false, null);
         }
-        catch (NoRecipientsAcceptedException)
+        catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
         {
-            // Each refusal is in RecipientReplies already.
+            // Every RCPT refused: each refusal is in RecipientReplies already.
             return (null, false, null);
         }
         catch (SmtpCommandException ex)

@@ -5,7 +5,7 @@ public static class TestSettings
 {
     /// <summary>A role that may create databases: each stack gets a database of its own.</summary>
     public static string PostgresAdmin =>
-        Environment.GetEnvironmentVariable("TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=relay";
+        Environment.GetEnvironmentVariable("TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=relay;SSL Mode=Disable";
 
     public static string RabbitHost => Environment.GetEnvironmentVariable("TEST_RABBITMQ_HOST") ?? "127.0.0.1";
 
