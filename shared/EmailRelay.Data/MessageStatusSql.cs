@@ -6,25 +6,31 @@ namespace EmailRelay.Data;
 /// </summary>
 public static class MessageStatusSql
 {
+    /// <summary>
+    /// A query over <paramref name="recipients"/> — any relation with the columns status,
+    /// next_attempt_at and leased_until — giving one row: status, next_dispatch_at.
+    /// </summary>
+    public static string Aggregate(string recipients) => $"""
+        SELECT CASE
+                 WHEN bool_or(status = 'sending') THEN 'sending'
+                 WHEN bool_or(status = 'deferred') THEN 'deferred'
+                 WHEN bool_or(status = 'queued') THEN 'queued'
+                 WHEN bool_or(status = 'scheduled') THEN 'scheduled'
+                 WHEN bool_and(status = 'delivered') THEN 'delivered'
+                 WHEN bool_or(status = 'delivered') THEN 'partially_delivered'
+                 WHEN bool_and(status = 'suppressed') THEN 'suppressed'
+                 WHEN bool_or(status = 'bounced') THEN 'bounced'
+                 ELSE 'failed'
+               END AS status,
+               min(CASE WHEN status IN ('scheduled', 'queued', 'deferred') THEN next_attempt_at
+                        WHEN status = 'sending' THEN leased_until END) AS next_dispatch_at
+        FROM {recipients}
+        """;
+
     /// <summary>Refreshes <c>status</c> and <c>next_dispatch_at</c> of message <c>$1</c>.</summary>
-    public const string Refresh = """
+    public static readonly string Refresh = $"""
         UPDATE messages m SET status = s.status, next_dispatch_at = s.next_dispatch_at
-        FROM (
-            SELECT CASE
-                     WHEN bool_or(status = 'sending') THEN 'sending'
-                     WHEN bool_or(status = 'deferred') THEN 'deferred'
-                     WHEN bool_or(status = 'queued') THEN 'queued'
-                     WHEN bool_or(status = 'scheduled') THEN 'scheduled'
-                     WHEN bool_and(status = 'delivered') THEN 'delivered'
-                     WHEN bool_or(status = 'delivered') THEN 'partially_delivered'
-                     WHEN bool_and(status = 'suppressed') THEN 'suppressed'
-                     WHEN bool_or(status = 'bounced') THEN 'bounced'
-                     ELSE 'failed'
-                   END AS status,
-                   min(CASE WHEN status IN ('scheduled', 'queued', 'deferred') THEN next_attempt_at
-                            WHEN status = 'sending' THEN leased_until END) AS next_dispatch_at
-            FROM recipients WHERE message_id = $1
-        ) s
+        FROM ({Aggregate("recipients WHERE message_id = $1")}) s
         WHERE m.id = $1
         """;
 }

@@ -65,72 +65,90 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Commits one attempt. Recipient rows change only while the lease is still this sender's: a
-    /// sender that outlived its lease records its attempt but leaves the outcome to the new owner.
+    /// Commits one attempt in ONE statement (atomic without BEGIN/COMMIT round trips): the attempt
+    /// rows, the recipients' new states, their timeline events with per-message sequence numbers,
+    /// and the message's status and outbox due time. Recipient rows change only while the lease is
+    /// still this sender's: a sender that outlived its lease records its attempt but leaves the
+    /// outcome to the new owner.
     /// </summary>
     public async Task RecordAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-
         var attempted = updates.Where(u => u.Attempted).ToList();
-        if (result is not null && attempted.Count > 0)
+        var recordAttempts = result is not null && attempted.Count > 0;
+        await using var command = dataSource.CreateCommand(recordAttempts ? AttemptsSql + RecordSql : "WITH " + RecordSql);
+        command.Parameters.AddRange(new NpgsqlParameter[]
         {
-            batch.BatchCommands.Add(Command("""
-                INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
-                                               tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason)
-                SELECT $1, a.ordinal, a.attempt, $2, $3, $4, $5, $6, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
-                FROM unnest($7::smallint[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[])
-                     AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
-                """,
-                P(delivery.MessageId), P(result.StartedAt), P((int)result.Duration.TotalMilliseconds), P(result.RemoteHost),
-                P(result.RemoteIp), P(result.Tls),
-                P(attempted.Select(u => u.Ordinal).ToArray()), P(attempted.Select(u => u.Attempt).ToArray()),
-                P(attempted.Select(u => u.ReplyCode).ToArray()), P(attempted.Select(u => u.EnhancedCode).ToArray()),
-                P(attempted.Select(u => u.Reply).ToArray()), P(attempted.Select(u => u.Outcome).ToArray()),
-                P(attempted.Select(u => u.Ambiguous).ToArray()), P(attempted.Select(u => u.Reason?.ToSnakeCase()).ToArray())));
-        }
-
-        batch.BatchCommands.Add(Command("""
-            WITH updated AS (
-                UPDATE recipients r
-                SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_attempt_at,
-                    leased_until = NULL, lease_token = NULL, delivered_at = u.delivered_at,
-                    last_reply_code = coalesce(u.reply_code, r.last_reply_code),
-                    last_enhanced_code = CASE WHEN u.reply_code IS NULL THEN r.last_enhanced_code ELSE u.enhanced_code END,
-                    last_reply = coalesce(u.reply, r.last_reply),
-                    bounce_reason = u.reason
-                FROM unnest($3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[],
-                            $10::text[], $11::text[])
-                     AS u(ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply, reason)
-                WHERE r.message_id = $1 AND r.ordinal = u.ordinal AND r.lease_token = $2
-                RETURNING r.ordinal, r.address
-            ), numbered AS (
-                SELECT ordinal, address, row_number() OVER (ORDER BY ordinal) AS n, count(*) OVER () AS total FROM updated
-            ), sequence AS (
-                UPDATE messages SET event_seq = event_seq + (SELECT count(*) FROM updated) WHERE id = $1 RETURNING event_seq
-            )
-            INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details)
-            SELECT e.id, $1, s.event_seq - n.total + n.n, n.address, e.type, $12, e.details
-            FROM numbered n
-            JOIN unnest($3::smallint[], $13::uuid[], $14::text[], $15::jsonb[]) AS e(ordinal, id, type, details) ON e.ordinal = n.ordinal
-            CROSS JOIN sequence s
-            """,
             P(delivery.MessageId), P(delivery.LeaseToken),
             P(updates.Select(u => u.Ordinal).ToArray()), P(updates.Select(u => u.Status).ToArray()),
             P(updates.Select(u => u.Attempt).ToArray()), P(updates.Select(u => u.NextAttemptAt).ToArray()),
             P(updates.Select(u => u.DeliveredAt).ToArray()), P(updates.Select(u => u.ReplyCode).ToArray()),
             P(updates.Select(u => u.EnhancedCode).ToArray()), P(updates.Select(u => u.Reply).ToArray()),
             P(updates.Select(u => u.Reason?.ToSnakeCase()).ToArray()), P(now),
-            P(updates.Select(_ => Guid.CreateVersion7(now)).ToArray()), P(updates.Select(u => u.Status).ToArray()),
-            new NpgsqlParameter { Value = updates.Select(u => EventDetails(u, result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb }));
-
-        batch.BatchCommands.Add(Command(MessageStatusSql.Refresh, P(delivery.MessageId)));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            P(updates.Select(_ => Guid.CreateVersion7(now)).ToArray()),
+            new() { Value = updates.Select(u => EventDetails(u, result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+        });
+        if (recordAttempts)
+        {
+            command.Parameters.AddRange(new NpgsqlParameter[]
+            {
+                P(result!.StartedAt), P((int)result.Duration.TotalMilliseconds), P(result.RemoteHost), P(result.RemoteIp), P(result.Tls),
+                P(attempted.Select(u => u.Ordinal).ToArray()), P(attempted.Select(u => u.Attempt).ToArray()),
+                P(attempted.Select(u => u.ReplyCode).ToArray()), P(attempted.Select(u => u.EnhancedCode).ToArray()),
+                P(attempted.Select(u => u.Reply).ToArray()), P(attempted.Select(u => u.Outcome).ToArray()),
+                P(attempted.Select(u => u.Ambiguous).ToArray()), P(attempted.Select(u => u.Reason?.ToSnakeCase()).ToArray()),
+            });
+        }
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    // $15.. : the attempt rows ($1 is the message id).
+    private const string AttemptsSql = """
+        WITH attempts AS (
+            INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
+                                           tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason)
+            SELECT $1, a.ordinal, a.attempt, $15, $16, $17, $18, $19, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
+            FROM unnest($20::smallint[], $21::int[], $22::int[], $23::text[], $24::text[], $25::text[], $26::bool[], $27::text[])
+                 AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
+        ),
+        """;
+
+    // $1 message, $2 lease token, $3..$11 the recipients' new states, $12 now, $13 event ids, $14 event details.
+    private static readonly string RecordSql = $"""
+        u AS (
+            SELECT * FROM unnest($3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[],
+                                 $10::text[], $11::text[], $13::uuid[], $14::jsonb[])
+                 AS u(ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply, reason, event_id, details)
+        ), updated AS (
+            UPDATE recipients r
+            SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_attempt_at,
+                leased_until = NULL, lease_token = NULL, delivered_at = u.delivered_at,
+                last_reply_code = coalesce(u.reply_code, r.last_reply_code),
+                last_enhanced_code = CASE WHEN u.reply_code IS NULL THEN r.last_enhanced_code ELSE u.enhanced_code END,
+                last_reply = coalesce(u.reply, r.last_reply),
+                bounce_reason = u.reason
+            FROM u
+            WHERE r.message_id = $1 AND r.ordinal = u.ordinal AND r.lease_token = $2
+            RETURNING r.ordinal, r.address, r.status, r.next_attempt_at
+        ), states AS (
+            -- The statement sees the recipients as they were: the new states of the updated rows,
+            -- the old ones of the rest, together, are what the message's status is derived from.
+            SELECT status, next_attempt_at, NULL::timestamptz AS leased_until FROM updated
+            UNION ALL
+            SELECT status, next_attempt_at, leased_until FROM recipients
+            WHERE message_id = $1 AND ordinal <> ALL (SELECT ordinal FROM updated)
+        ), message AS (
+            UPDATE messages m
+            SET event_seq = m.event_seq + (SELECT count(*) FROM updated), status = s.status, next_dispatch_at = s.next_dispatch_at
+            FROM ({MessageStatusSql.Aggregate("states")}) s
+            WHERE m.id = $1
+            RETURNING m.event_seq
+        )
+        INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details)
+        SELECT u.event_id, $1, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
+               updated.address, updated.status, $12, u.details
+        FROM updated JOIN u ON u.ordinal = updated.ordinal CROSS JOIN message
+        """;
 
     /// <summary>Gives the lease back untouched, so a sender shutting down doesn't make its recipients wait out the lease.</summary>
     public async Task ReleaseAsync(LeasedDelivery delivery, CancellationToken cancellationToken)
