@@ -8,8 +8,10 @@ using MimeKit;
 namespace EmailRelay.Sender.Delivery;
 
 /// <summary>
-/// Lease, send, record, announce (DESIGN.md §3.3–3.4). The command only names the message:
-/// whatever it finds due in PostgreSQL is what it delivers, so duplicates are harmless.
+/// Lease, send, record (DESIGN.md §3.3–3.4). The command only names the message: whatever it
+/// finds due in PostgreSQL is what it delivers, so duplicates are harmless. Outcomes are not
+/// published afterwards: the timeline events, committed with the state change, are the record
+/// Tracking reads — a second, best-effort copy on the bus would be a dual write.
 /// </summary>
 public sealed partial class DeliverMessageConsumer(
     DeliveryStore store,
@@ -35,7 +37,6 @@ public sealed partial class DeliverMessageConsumer(
             var expired = AttemptPlanner.Expire(delivery);
             await RecordWithRetriesAsync(delivery, null, expired, time.GetUtcNow());
             metrics.Record(expired, null);
-            await AnnounceAsync(context, delivery, null, expired);
             return;
         }
 
@@ -60,7 +61,6 @@ public sealed partial class DeliverMessageConsumer(
         metrics.Record(updates, result.Duration);
         LogAttempt(logger, messageId, delivery.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
             result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
-        await AnnounceAsync(context, delivery, result, updates);
     }
 
     /// <summary>
@@ -88,35 +88,6 @@ public sealed partial class DeliverMessageConsumer(
         }
     }
 
-    private async Task AnnounceAsync(ConsumeContext context, LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates)
-    {
-        try
-        {
-            await context.Publish(new DeliveryAttempted
-            {
-                MessageId = delivery.MessageId,
-                AttemptedAt = result?.StartedAt ?? time.GetUtcNow(),
-                RemoteHost = result?.RemoteHost,
-                Recipients = updates.Select(u => new RecipientOutcome
-                {
-                    Recipient = u.Address,
-                    Status = u.Status,
-                    ReplyCode = u.ReplyCode,
-                    EnhancedCode = u.EnhancedCode,
-                    Reply = u.Reply,
-                    BounceReason = u.Reason?.ToSnakeCase(),
-                    Hard = u.Hard,
-                    Attempt = u.Attempt,
-                }).ToList(),
-            }, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The outcome is committed and in the events table; the announcement is a notification only.
-            LogAnnounceFailed(logger, delivery.MessageId, ex.GetType().Name);
-        }
-    }
-
     // Debug: one line per message is noise at volume; outcomes are in the database and the metrics.
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug,
         Message = "Message {MessageId}: {Recipients} recipient(s) -> {Statuses} (reply {ReplyCode}, failure {Failure})")]
@@ -125,6 +96,4 @@ public sealed partial class DeliverMessageConsumer(
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Recording the outcome of {MessageId} failed (try {Attempt}): {Error}; retrying")]
     private static partial void LogRecordRetry(ILogger logger, Guid messageId, int attempt, string error);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Could not publish DeliveryAttempted for {MessageId} ({Error})")]
-    private static partial void LogAnnounceFailed(ILogger logger, Guid messageId, string error);
 }
