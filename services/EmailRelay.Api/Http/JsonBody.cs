@@ -54,8 +54,6 @@ public static class JsonBody
         try
         {
             value = JsonSerializer.Deserialize<T>(json, Options);
-            problem = value is null ? Problems.Field("$", "The body must be a JSON object.") : null;
-            return value is not null;
         }
         catch (JsonException ex)
         {
@@ -63,15 +61,15 @@ public static class JsonBody
             problem = Problems.Field(FieldName(ex.Path), Describe(ex));
             return false;
         }
+        return NotNull(value, "The body must be a JSON object.", out problem);
     }
 
+    /// <summary>The same for one item of a batch, already parsed as part of the whole body.</summary>
     public static bool TryParse<T>(JsonElement element, out T? value, out ProblemHttpResult? problem) where T : class
     {
         try
         {
             value = element.Deserialize<T>(Options);
-            problem = value is null ? Problems.Field("$", "Each item must be a JSON object.") : null;
-            return value is not null;
         }
         catch (JsonException ex)
         {
@@ -79,6 +77,13 @@ public static class JsonBody
             problem = Problems.Field(FieldName(ex.Path), Describe(ex));
             return false;
         }
+        return NotNull(value, "Each item must be a JSON object.", out problem);
+    }
+
+    private static bool NotNull<T>(T? value, string message, out ProblemHttpResult? problem) where T : class
+    {
+        problem = value is null ? Problems.Field("$", message) : null;
+        return value is not null;
     }
 
     /// <summary>"$.to[1]" → "to[1]", the field path form API.md uses.</summary>
