@@ -11,7 +11,4 @@ public static class RecipientStatus
     public const string Bounced = "bounced";
     public const string Failed = "failed";
     public const string Suppressed = "suppressed";
-
-    public static bool IsTerminal(string status) =>
-        status is Delivered or Bounced or Failed or Suppressed;
 }

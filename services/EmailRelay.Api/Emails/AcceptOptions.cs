@@ -7,7 +7,10 @@ public sealed class AcceptOptions
 {
     public const string Section = "Delivery";
 
-    /// <summary>After this, recipients still pending fail with reason <c>expired</c> (DESIGN.md §4).</summary>
+    /// <summary>
+    /// After this, recipients still pending fail with reason <c>expired</c> (DESIGN.md §4). Read
+    /// here only: each message's deadline is fixed in <c>messages.expires_at</c> when it is stored.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan MaxQueueLifetime { get; set; } = TimeSpan.FromHours(72);
 

@@ -13,8 +13,7 @@ namespace EmailRelay.Api.Emails;
 /// </summary>
 public sealed partial class EmailAcceptor(
     EmailStore store,
-    IBus bus,
-    IBusControl busControl,
+    IBusControl bus,
     NpgsqlDataSource dataSource,
     TimeProvider time,
     IOptions<AcceptOptions> options,
@@ -30,7 +29,7 @@ public sealed partial class EmailAcceptor(
     {
         var now = time.GetUtcNow();
         // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
-        var publishNow = busControl.CheckHealth().Status == BusHealthStatus.Healthy;
+        var publishNow = bus.CheckHealth().Status == BusHealthStatus.Healthy;
         var firstDispatchAt = publishNow ? now + options.Value.RedispatchAfter : now;
         await store.StoreAsync(emails, apiKeyId, options.Value.MaxQueueLifetime, firstDispatchAt, idempotency, now, cancellationToken);
         _accepted.Add(emails.Count);

@@ -15,9 +15,6 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>Random spread added to each delay, as a fraction of it, so retries of a burst don't arrive together.</summary>
     [Range(0.0, 1.0)] public double RetryJitter { get; set; } = 0.1;
 
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
-    public TimeSpan MaxQueueLifetime { get; set; } = TimeSpan.FromHours(72);
-
     /// <summary>
     /// How long a sender owns the recipients it leased. It must outlast one SMTP transaction; after
     /// it, a crashed sender's recipients are published again (DESIGN.md §3.3).

@@ -13,8 +13,7 @@ namespace EmailRelay.Sender.Dispatch;
 /// </summary>
 public sealed partial class Dispatcher(
     NpgsqlDataSource dataSource,
-    IBus bus,
-    IBusControl busControl,
+    IBusControl bus,
     TimeProvider time,
     IOptions<DispatcherOptions> options,
     IOptions<DeliveryOptions> delivery,
@@ -28,7 +27,7 @@ public sealed partial class Dispatcher(
             try
             {
                 // While the broker is unreachable a claim would only push due times back.
-                if (busControl.CheckHealth().Status == BusHealthStatus.Healthy)
+                if (bus.CheckHealth().Status == BusHealthStatus.Healthy)
                 {
                     claimed = await DispatchOnceAsync(stoppingToken);
                 }

@@ -32,7 +32,7 @@ public sealed class DeliveryOptionsTests
         var options = new DeliveryOptions();
 
         Assert.Equal(7, RetrySchedule.Parse(options.RetrySchedule, options.RetryJitter).Delays.Count);
-        Assert.Equal(TimeSpan.FromHours(72), options.MaxQueueLifetime);
+        Assert.Equal(TimeSpan.FromHours(72), new EmailRelay.Api.Emails.AcceptOptions().MaxQueueLifetime);
     }
 
     [Fact]
@@ -161,9 +161,11 @@ public sealed class DeliveryOptionsTests
     [Fact]
     public void A_queue_lifetime_over_thirty_days_is_invalid()
     {
-        var options = new DeliveryOptions { MaxQueueLifetime = TimeSpan.FromDays(31) };
+        var options = new EmailRelay.Api.Emails.AcceptOptions { MaxQueueLifetime = TimeSpan.FromDays(31) };
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
 
-        Assert.Contains(Validate(options), r => r.MemberNames.Contains(nameof(DeliveryOptions.MaxQueueLifetime)));
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(EmailRelay.Api.Emails.AcceptOptions.MaxQueueLifetime)));
     }
 
     [Fact]
