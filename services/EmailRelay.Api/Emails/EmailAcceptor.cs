@@ -25,13 +25,13 @@ public sealed partial class EmailAcceptor(
     private readonly Counter<long> _publishDeferred = meters.Create(ServiceDefaultsExtensions.MeterName)
         .CreateCounter<long>("emailrelay.emails.publish_left_to_dispatcher", description: "Accepted emails whose first publish failed or was skipped");
 
-    public async Task AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid? apiKeyId, IdempotencyCompletion? idempotency, CancellationToken cancellationToken)
+    public async Task AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, IdempotencyCompletion? idempotency, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
         var publishNow = bus.CheckHealth().Status == BusHealthStatus.Healthy;
         var firstDispatchAt = publishNow ? now + options.Value.RedispatchAfter : now;
-        await store.StoreAsync(emails, apiKeyId, options.Value.MaxQueueLifetime, firstDispatchAt, idempotency, now, cancellationToken);
+        await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, firstDispatchAt, idempotency, now, cancellationToken);
         _accepted.Add(emails.Count);
 
         var due = emails.Where(e => !e.IsScheduled).ToList();

@@ -12,14 +12,14 @@ namespace EmailRelay.Api.Emails;
 /// </summary>
 public sealed class EmailStore(NpgsqlDataSource dataSource)
 {
-    public async Task StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid? apiKeyId, TimeSpan maxQueueLifetime,
+    public async Task StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime,
         DateTimeOffset firstDispatchAt, IdempotencyCompletion? idempotency, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var parts = new List<string>();
         var parameters = new List<NpgsqlParameter>();
         if (emails.Count > 0)
         {
-            AddMessages(parts, parameters, emails, apiKeyId, maxQueueLifetime, firstDispatchAt);
+            AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, firstDispatchAt);
         }
         if (idempotency is not null)
         {
@@ -43,17 +43,17 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
     }
 
     private static void AddMessages(List<string> parts, List<NpgsqlParameter> parameters, IReadOnlyList<PreparedEmail> emails,
-        Guid? apiKeyId, TimeSpan maxQueueLifetime, DateTimeOffset firstDispatchAt)
+        Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime, DateTimeOffset firstDispatchAt)
     {
         var ids = emails.Select(e => e.Id).ToArray();
         var dueAt = emails.Select(e => e.Email.SendAt ?? e.CreatedAt).ToArray();
         parts.Add(Sql(parameters,
             """
             INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
-                                  send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id)
+                                  send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id)
             SELECT m.id, $2, m.envelope_from, m.from_header, m.subject, m.message_id_header,
                    ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.send_at, m.created_at, m.expires_at,
-                   m.status, m.size_bytes, m.next_dispatch_at, m.event_seq, $15
+                   m.status, m.size_bytes, m.next_dispatch_at, m.event_seq, $15, $17
             FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
                         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $16::int[])
                  AS m(id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
@@ -73,7 +73,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             P(emails.Select(e => e.Message.Mime.Length).ToArray()),
             P(emails.Select(e => e.Email.SendAt ?? firstDispatchAt).ToArray()),
             P(System.Diagnostics.Activity.Current?.TraceId.ToString()),
-            P(emails.Select(e => e.Email.Recipients.Count).ToArray())));
+            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId)));
 
         parts.Add(Sql(parameters,
             "INSERT INTO message_contents (message_id, mime) SELECT * FROM unnest($1::uuid[], $2::bytea[])",
@@ -97,13 +97,14 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
 
         parts.Add(Sql(parameters,
             """
-            INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+            INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details, project_id)
+            SELECT e.*, $8 FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) AS e
             """,
             P(rows.Select(r => Guid.CreateVersion7(r.Email.CreatedAt)).ToArray()), Clone(messageIds),
             P(rows.Select(r => r.Ordinal + 1).ToArray()), Clone(addresses), Clone(statuses),
             P(rows.Select(r => r.Email.CreatedAt).ToArray()),
-            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}"))));
+            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")),
+            P(projectId)));
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public static class EmailsEndpoints
             email.Email.Recipients.Select(r => new AcceptedRecipient(r.Address, email.InitialStatus)).ToList());
         var location = $"/v1/emails/{email.Id}";
         return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status202Accepted, location, accepted,
-            completion => acceptor.AcceptAsync([email], KeyId(context), completion, cancellationToken), cancellationToken);
+            completion => acceptor.AcceptAsync([email], ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
@@ -99,7 +99,7 @@ public static class EmailsEndpoints
         return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
             completion => valid.Count == 0 && completion is null
                 ? Task.CompletedTask
-                : acceptor.AcceptAsync(valid, KeyId(context), completion, cancellationToken), cancellationToken);
+                : acceptor.AcceptAsync(valid, ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
     }
 
     /// <summary>

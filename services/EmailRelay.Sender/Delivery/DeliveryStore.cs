@@ -142,10 +142,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             SET event_seq = m.event_seq + (SELECT count(*) FROM updated), status = s.status, next_dispatch_at = s.next_dispatch_at
             FROM ({MessageStatusSql.Aggregate("states")}) s
             WHERE m.id = $1
-            RETURNING m.event_seq
+            RETURNING m.event_seq, m.project_id
         )
-        INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details)
-        SELECT u.event_id, $1, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
+        INSERT INTO events (id, message_id, project_id, sequence, recipient, type, occurred_at, details)
+        SELECT u.event_id, $1, message.project_id, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
                updated.address, updated.status, $12, u.details
         FROM updated JOIN u ON u.ordinal = updated.ordinal CROSS JOIN message
         """;
