@@ -1,6 +1,7 @@
 using EmailRelay.Api.ApiKeys;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Extensions;
+using EmailRelay.Api.Projects;
 using EmailRelay.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -24,6 +25,7 @@ app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{doc
 app.MapEmailsApi();
 app.MapEventsApi();
 app.MapApiKeysApi();
+app.MapProjectsApi();
 await app.RunAsync();
 return 0;
 

@@ -19,7 +19,6 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptions<AuthOptions> authOptions) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
-    public const string KeyIdClaim = "key_id";
     public const string BootstrapKeyId = "bootstrap";
 
     private readonly byte[]? _bootstrapHash = authOptions.Value.BootstrapKey is { } key ? ApiKeyFormat.Hash(key) : null;
@@ -39,17 +38,21 @@ public sealed class ApiKeyAuthenticationHandler(
 
         if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hash, _bootstrapHash))
         {
-            return Success(BootstrapKeyId, Scopes.All);
+            return Success(BootstrapKeyId, null, Scopes.All);
         }
         var found = await keys.FindActiveAsync(hash, Context.RequestAborted);
         return found is null
             ? AuthenticateResult.Fail("Unknown or revoked API key.")
-            : Success(found.Id.ToString(), found.Scopes);
+            : Success(found.Id.ToString(), found.ProjectId, found.Scopes);
     }
 
-    private AuthenticateResult Success(string keyId, IEnumerable<string> scopes)
+    private AuthenticateResult Success(string keyId, Guid? projectId, IEnumerable<string> scopes)
     {
-        var claims = new List<Claim> { new(KeyIdClaim, keyId) };
+        var claims = new List<Claim> { new(ApiCaller.KeyIdClaim, keyId) };
+        if (projectId is { } project)
+        {
+            claims.Add(new Claim(ApiCaller.ProjectIdClaim, project.ToString()));
+        }
         claims.AddRange(scopes.Select(s => new Claim(Scopes.ClaimType, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -5,26 +5,9 @@ using Npgsql;
 namespace EmailRelay.Api.Auth;
 
 /// <summary>
-/// Times are UTC <see cref="DateTime"/>s, as Npgsql reads timestamptz. Classes rather than
-/// positional records: Dapper matches constructors only on exact column types, and text[] is System.Array.
+/// The api_keys table. Every read and revoke takes the caller's project (null: an operator, every
+/// project) and filters by it in SQL, so a project key can never list or revoke another project's key.
 /// </summary>
-public sealed class ApiKeyRecord
-{
-    public Guid Id { get; init; }
-    public string Name { get; init; } = "";
-    public string Prefix { get; init; } = "";
-    public string[] Scopes { get; init; } = [];
-    public DateTime CreatedAt { get; init; }
-    public DateTime? RevokedAt { get; init; }
-    public DateTime? LastUsedAt { get; init; }
-}
-
-public sealed class ActiveKey
-{
-    public Guid Id { get; init; }
-    public string[] Scopes { get; init; } = [];
-}
-
 public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     // last_used_at is for operators, not auditing: writing it at most once a minute per key keeps
@@ -36,7 +19,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var key = await connection.QuerySingleOrDefaultAsync<ActiveKey>(new CommandDefinition(
-            "SELECT id, scopes FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
+            "SELECT id, scopes, project_id FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
             new { hash }, cancellationToken: cancellationToken));
         if (key is not null)
         {
@@ -57,40 +40,49 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
             "UPDATE api_keys SET last_used_at = @now WHERE id = @id", new { id, now }, cancellationToken: cancellationToken));
     }
 
-    public async Task<ApiKeyRecord> CreateAsync(string name, string[] scopes, string key, CancellationToken cancellationToken)
+    public async Task<ApiKeyRecord> CreateAsync(string name, string[] scopes, Guid? projectId, string key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var record = new ApiKeyRecord
         {
-            Id = Guid.CreateVersion7(now), Name = name, Prefix = ApiKeyFormat.DisplayPrefix(key), Scopes = scopes, CreatedAt = now.UtcDateTime,
+            Id = Guid.CreateVersion7(now), Name = name, Prefix = ApiKeyFormat.DisplayPrefix(key), Scopes = scopes, ProjectId = projectId,
+            CreatedAt = now.UtcDateTime,
         };
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_at)
-            VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @CreatedAt)
+            INSERT INTO api_keys (id, name, prefix, key_hash, scopes, project_id, created_at)
+            VALUES (@Id, @Name, @Prefix, @Hash, @Scopes, @ProjectId, @CreatedAt)
             """,
-            new { record.Id, record.Name, record.Prefix, Hash = ApiKeyFormat.Hash(key), record.Scopes, record.CreatedAt },
+            new { record.Id, record.Name, record.Prefix, Hash = ApiKeyFormat.Hash(key), record.Scopes, record.ProjectId, record.CreatedAt },
             cancellationToken: cancellationToken));
         return record;
     }
 
-    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken)
+    /// <param name="projectId">Only this project's keys; null lists every key (an operator's view).</param>
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(Guid? projectId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<ApiKeyRecord>(new CommandDefinition(
-            "SELECT id, name, prefix, scopes, created_at, revoked_at, last_used_at FROM api_keys ORDER BY id",
-            cancellationToken: cancellationToken));
+            $"""
+            SELECT id, name, prefix, scopes, project_id, created_at, revoked_at, last_used_at FROM api_keys
+            {(projectId is null ? "" : "WHERE project_id = @projectId")}
+            ORDER BY id
+            """,
+            new { projectId }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
-    /// <returns>false when no such key exists.</returns>
-    public async Task<bool> RevokeAsync(Guid id, CancellationToken cancellationToken)
+    /// <returns>false when no such key exists in <paramref name="projectId"/> (null: in any project).</returns>
+    public async Task<bool> RevokeAsync(Guid id, Guid? projectId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id",
-            new { id, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+            $"""
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now)
+            WHERE id = @id {(projectId is null ? "" : "AND project_id = @projectId")}
+            """,
+            new { id, projectId, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
         return rows > 0;
     }
 }

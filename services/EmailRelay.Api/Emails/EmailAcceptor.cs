@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EmailRelay.Api.Idempotency;
 using EmailRelay.Contracts;
 using EmailRelay.ServiceDefaults;
 using MassTransit;

@@ -8,19 +8,21 @@ namespace EmailRelay.Api.Emails;
 /// <summary>The read side of the emails API; every list is keyset-paginated on the UUIDv7 id.</summary>
 public sealed class EmailQueries(NpgsqlDataSource dataSource)
 {
-    public async Task<EmailDetails?> GetAsync(Guid id, CancellationToken cancellationToken)
+    /// <param name="project">The caller's project: another project's email is not found. Null: an operator, any project.</param>
+    public async Task<EmailDetails?> GetAsync(Guid id, Guid? project, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The children are read only when the message itself passed the project check.
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            """
+            $"""
             SELECT id, status, created_at, send_at, from_header, subject, message_id_header, tags, metadata::text AS metadata
-            FROM messages WHERE id = @id;
+            FROM messages WHERE id = @id {InProject(project)};
             SELECT address AS email, kind, status, attempts, last_reply_code, last_enhanced_code, last_reply, delivered_at,
                    CASE WHEN status IN ('scheduled', 'queued', 'deferred') THEN next_attempt_at END AS next_attempt_at, bounce_reason
-            FROM recipients WHERE message_id = @id ORDER BY ordinal;
+            FROM recipients WHERE message_id = @id AND EXISTS (SELECT 1 FROM messages WHERE id = @id {InProject(project)}) ORDER BY ordinal;
             SELECT id, sequence, type, recipient, occurred_at, details::text AS details
-            FROM events WHERE message_id = @id ORDER BY sequence;
-            """, new { id }, cancellationToken: cancellationToken));
+            FROM events WHERE message_id = @id {InProject(project)} ORDER BY sequence;
+            """, new { id, project }, cancellationToken: cancellationToken));
         var message = await results.ReadSingleOrDefaultAsync<MessageRow>();
         if (message is null)
         {
@@ -33,11 +35,11 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             message.MessageIdHeader, message.Tags, metadata.RootElement.Clone(), recipients, events);
     }
 
-    public async Task<IReadOnlyList<AttemptDetails>?> GetAttemptsAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AttemptDetails>?> GetAttemptsAsync(Guid id, Guid? project, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE id = @id)", new { id }, cancellationToken: cancellationToken));
+            $"SELECT EXISTS (SELECT 1 FROM messages WHERE id = @id {InProject(project)})", new { id, project }, cancellationToken: cancellationToken));
         if (!exists)
         {
             return null;
@@ -61,6 +63,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             conditions.Add(condition);
             parameters.Add(name, value);
         }
+        if (filter.Project is not null) Where("m.project_id = @project", "project", filter.Project.Value);
         if (filter.Status is not null) Where("m.status = @status", "status", filter.Status);
         if (filter.From is not null) Where("lower(m.envelope_from) = lower(@from)", "from", filter.From);
         if (filter.Tag is not null) Where("m.tags @> ARRAY[@tag]::text[]", "tag", filter.Tag);
@@ -92,6 +95,8 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
         return new Page<EmailSummary>(rows, next);
     }
 
+    private static string InProject(Guid? project) => project is null ? "" : "AND project_id = @project";
+
     // A class, not a positional record: Dapper only matches constructors whose parameter types
     // equal the column types, and Npgsql reports text[] as System.Array.
     private sealed class MessageRow
@@ -122,7 +127,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
     private sealed record EventRow(Guid Id, int Sequence, string Type, string? Recipient, DateTime OccurredAt, string Details);
 }
 
-public sealed record EmailFilter(string? Status, string? Recipient, string? From, string? Tag, DateTimeOffset? Since,
+public sealed record EmailFilter(Guid? Project, string? Status, string? Recipient, string? From, string? Tag, DateTimeOffset? Since,
     DateTimeOffset? Until, int Limit, Guid? After);
 
 /// <summary>Opaque keyset cursors: base64url of the last id seen.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmailRelay.Api.Idempotency;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,7 +9,8 @@ namespace EmailRelay.Api.Emails;
 /// The accept transaction (DESIGN.md §3.1): messages, contents, recipients and their first events
 /// for every email of a request — and the idempotency record — in ONE statement: data-modifying
 /// CTEs over arrays, atomic without BEGIN/COMMIT round trips, so a batch of 100 costs what one
-/// email costs in statements.
+/// email costs in statements. Under an Idempotency-Key the statement runs in the key's claim
+/// transaction and commits it.
 /// </summary>
 public sealed class EmailStore(NpgsqlDataSource dataSource)
 {
@@ -23,11 +25,9 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
         }
         if (idempotency is not null)
         {
-            parts.Add(Sql(parameters, """
-                UPDATE idempotency SET completed_at = $1, status_code = $2, location = $3, response_body = $4
-                WHERE owner = $5 AND key = $6
-                """, P(now), P(idempotency.StatusCode), P(idempotency.Location), P(idempotency.Body),
-                P(idempotency.Owner), P(idempotency.Key)));
+            var claim = idempotency.Claim;
+            parts.Add(Sql(parameters, IdempotencyStore.CompleteSql, P(claim.Owner), P(claim.Key), P(claim.RequestHash), P(now),
+                P(idempotency.StatusCode), P(idempotency.Location), P(idempotency.Body)));
         }
         if (parts.Count == 0)
         {
@@ -37,6 +37,16 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
         var sql = parts.Count == 1
             ? parts[0]
             : "WITH " + string.Join(",\n", parts.SkipLast(1).Select((part, i) => $"s{i} AS ({part})")) + "\n" + parts[^1];
+        if (idempotency?.Claim.Transaction is { } transaction)
+        {
+            // Under the key's claim: the messages, the stored response and the release of the
+            // claim's lock commit together.
+            await using var claimed = new NpgsqlCommand(sql, transaction.Connection, transaction);
+            claimed.Parameters.AddRange(parameters.ToArray());
+            await claimed.ExecuteNonQueryAsync(cancellationToken);
+            await idempotency.Claim.CommitAsync(cancellationToken);
+            return;
+        }
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddRange(parameters.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);

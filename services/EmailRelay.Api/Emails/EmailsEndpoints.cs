@@ -2,9 +2,8 @@ using System.Text.Json;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
-using EmailRelay.Data;
+using EmailRelay.Api.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace EmailRelay.Api.Emails;
 
@@ -37,7 +36,7 @@ public static class EmailsEndpoints
     }
 
     private static async Task<IResult> SendAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxEmailBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -48,6 +47,12 @@ public static class EmailsEndpoints
         {
             return problem!;
         }
+        var caller = ApiCaller.From(context.User);
+        var (project, projectProblem) = await TargetProjectAsync(context, caller, projects, cancellationToken);
+        if (projectProblem is not null)
+        {
+            return projectProblem;
+        }
         var prepared = preparer.Prepare(request!);
         if (prepared.Problem is not null)
         {
@@ -57,12 +62,12 @@ public static class EmailsEndpoints
         var accepted = new AcceptedEmail(email.Id, email.InitialStatus,
             email.Email.Recipients.Select(r => new AcceptedRecipient(r.Address, email.InitialStatus)).ToList());
         var location = $"/v1/emails/{email.Id}";
-        return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status202Accepted, location, accepted,
-            completion => acceptor.AcceptAsync([email], ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
+        return await IdempotentAsync(context, caller, idempotency, body.Body, StatusCodes.Status202Accepted, location, accepted,
+            completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxBatchBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -76,6 +81,12 @@ public static class EmailsEndpoints
         if (batch!.Emails is null || batch.Emails.Count is 0 or > MaxBatchItems)
         {
             return Problems.Field("emails", $"emails must hold 1 to {MaxBatchItems} items.");
+        }
+        var caller = ApiCaller.From(context.User);
+        var (project, projectProblem) = await TargetProjectAsync(context, caller, projects, cancellationToken);
+        if (projectProblem is not null)
+        {
+            return projectProblem;
         }
 
         var items = new List<BatchItem>(batch.Emails.Count);
@@ -96,37 +107,57 @@ public static class EmailsEndpoints
             valid.Add(prepared.Email!);
             items.Add(new BatchItem(prepared.Email!.Id, prepared.Email.InitialStatus, null));
         }
-        return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
+        return await IdempotentAsync(context, caller, idempotency, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
             completion => valid.Count == 0 && completion is null
                 ? Task.CompletedTask
-                : acceptor.AcceptAsync(valid, ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
+                : acceptor.AcceptAsync(valid, project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// The project a send stores into: a project key's own; for an operator key, <c>?project_id=</c>
+    /// (which must exist) or the default project.
+    /// </summary>
+    private static async Task<(Guid Project, ProblemHttpResult? Problem)> TargetProjectAsync(HttpContext context, ApiCaller caller,
+        ProjectStore projects, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        string? requested = context.Request.Query[ProjectScope.Field];
+        var project = ProjectScope.ForWrite(caller, requested, errors);
+        if (errors.Count == 0 && requested is not null && caller.IsOperator && !await projects.ExistsAsync(project, cancellationToken))
+        {
+            errors.Add(ProjectScope.Field, $"No project with id '{project}'.");
+        }
+        return errors.Count > 0 ? (project, Problems.Validation(errors.ToDictionary())) : (project, null);
     }
 
     /// <summary>
     /// Runs <paramref name="store"/> under the request's Idempotency-Key, if any: replays a completed
     /// request, refuses a concurrent or different one, and stores the response with the messages.
+    /// The key belongs to the API key that used it, so no other key — of any project — can replay it.
     /// </summary>
-    private static async Task<IResult> IdempotentAsync<T>(HttpContext context, IdempotencyStore idempotency, ReadOnlyMemory<byte> body,
-        int status, string? location, T response, Func<IdempotencyCompletion?, Task> store, CancellationToken cancellationToken)
+    private static async Task<IResult> IdempotentAsync<T>(HttpContext context, ApiCaller caller, IdempotencyStore idempotency,
+        ReadOnlyMemory<byte> body, int status, string? location, T response, Func<IdempotencyCompletion?, Task> store,
+        CancellationToken cancellationToken)
     {
         var responseBytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonBody.Options);
-        string? key = context.Request.Headers["Idempotency-Key"];
-        if (key is null)
+        var keys = context.Request.Headers["Idempotency-Key"];
+        if (keys.Count == 0)
         {
             await store(null);
             return await Bytes(context, status, location, responseBytes, replayed: false);
         }
-        if (!IdempotencyStore.IsValidKey(key))
+        if (keys.Count > 1 || !IdempotencyStore.IsValidKey(keys[0]!))
         {
-            return Problems.Field("Idempotency-Key", "An Idempotency-Key is 1 to 255 printable ASCII characters.");
+            return Problems.Field("Idempotency-Key", "One Idempotency-Key header of 1 to 255 printable ASCII characters.");
         }
-        var owner = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)!.Value;
-        var hash = IdempotencyStore.HashRequest(context.Request.Path, body.Span);
-        var decision = await idempotency.ReserveAsync(owner, key, hash, cancellationToken);
-        switch (decision.Outcome)
+        var key = keys[0]!;
+        // The query string is part of the request: an operator's ?project_id= must not replay another project's answer.
+        var hash = IdempotencyStore.HashRequest(context.Request.Path + context.Request.QueryString, body.Span);
+        await using var claim = await idempotency.ClaimAsync(caller.KeyId, key, hash, cancellationToken);
+        switch (claim.Outcome)
         {
             case IdempotencyOutcome.Replay:
-                return await Bytes(context, decision.StatusCode, decision.Location, decision.Body ?? [], replayed: true);
+                return await Bytes(context, claim.Stored!.StatusCode, claim.Stored.Location, claim.Stored.Body, replayed: true);
             case IdempotencyOutcome.InProgress:
                 return Problems.Problem(StatusCodes.Status409Conflict, "Request in progress",
                     "A request with this Idempotency-Key is still being processed; retry later.");
@@ -134,15 +165,8 @@ public static class EmailsEndpoints
                 return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was used with a different request body.");
         }
-        try
-        {
-            await store(new IdempotencyCompletion(owner, key, status, location, responseBytes));
-        }
-        catch
-        {
-            await idempotency.ReleaseAsync(owner, key, CancellationToken.None);
-            throw;
-        }
+        // If this throws, disposing the claim rolls back: nothing stored, the key free for the retry.
+        await store(new IdempotencyCompletion(claim, status, location, responseBytes));
         return await Bytes(context, status, location, responseBytes, replayed: false);
     }
 
@@ -163,28 +187,32 @@ public static class EmailsEndpoints
         return Results.Empty;
     }
 
-    private static Guid? KeyId(HttpContext context) =>
-        Guid.TryParse(context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value, out var id) ? id : null;
-
-    private static async Task<Results<Ok<EmailDetails>, ProblemHttpResult>> GetAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EmailDetails>, ProblemHttpResult>> GetAsync(string id, HttpContext context, EmailQueries queries,
+        CancellationToken cancellationToken)
     {
-        var email = Guid.TryParse(id, out var guid) ? await queries.GetAsync(guid, cancellationToken) : null;
+        var project = ApiCaller.From(context.User).ProjectId;
+        var email = Guid.TryParse(id, out var guid) ? await queries.GetAsync(guid, project, cancellationToken) : null;
         return email is null ? NotFoundEmail(id) : TypedResults.Ok(email);
     }
 
-    private static async Task<Results<Ok<DataList<AttemptDetails>>, ProblemHttpResult>> GetAttemptsAsync(string id, EmailQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DataList<AttemptDetails>>, ProblemHttpResult>> GetAttemptsAsync(string id, HttpContext context,
+        EmailQueries queries, CancellationToken cancellationToken)
     {
-        var attempts = Guid.TryParse(id, out var guid) ? await queries.GetAttemptsAsync(guid, cancellationToken) : null;
+        var project = ApiCaller.From(context.User).ProjectId;
+        var attempts = Guid.TryParse(id, out var guid) ? await queries.GetAttemptsAsync(guid, project, cancellationToken) : null;
         return attempts is null ? NotFoundEmail(id) : TypedResults.Ok(new DataList<AttemptDetails>(attempts));
     }
 
+    // Another project's email is "not found", exactly like one that never existed: a project key
+    // learns nothing about what other projects send.
     private static ProblemHttpResult NotFoundEmail(string id) =>
         Problems.Problem(StatusCodes.Status404NotFound, "Not found", $"No email with id '{id}'.");
 
-    private static async Task<IResult> ListAsync(HttpRequest request, EmailQueries queries, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext context, EmailQueries queries, CancellationToken cancellationToken)
     {
-        var query = request.Query;
+        var query = context.Request.Query;
         var errors = new ValidationErrors();
+        var project = ProjectScope.ForRead(ApiCaller.From(context.User), query[ProjectScope.Field], errors);
         var status = QueryParameters.OneOf(query, "status", MessageStatuses, errors);
         var limit = QueryParameters.Limit(query, errors);
         var since = QueryParameters.Time(query, "since", errors);
@@ -194,7 +222,7 @@ public static class EmailsEndpoints
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var page = await queries.ListAsync(new EmailFilter(status, query["recipient"], query["from"], query["tag"], since, until, limit, after), cancellationToken);
-        return TypedResults.Ok(page);
+        var filter = new EmailFilter(project, status, query["recipient"], query["from"], query["tag"], since, until, limit, after);
+        return TypedResults.Ok(await queries.ListAsync(filter, cancellationToken));
     }
 }

@@ -19,6 +19,11 @@ public sealed class EventQueries(NpgsqlDataSource dataSource, TimeProvider time)
         var conditions = new List<string> { "e.id < @horizon" };
         var parameters = new DynamicParameters();
         parameters.Add("horizon", Guid.CreateVersion7(time.GetUtcNow() - VisibilityLag));
+        if (filter.Project is not null)
+        {
+            conditions.Add("e.project_id = @project");
+            parameters.Add("project", filter.Project.Value);
+        }
         if (filter.Type is not null)
         {
             conditions.Add("e.type = @type");
@@ -67,4 +72,4 @@ public sealed class EventQueries(NpgsqlDataSource dataSource, TimeProvider time)
     private sealed record EventRow(Guid Id, Guid MessageId, int Sequence, string Type, string? Recipient, DateTime OccurredAt, string Details);
 }
 
-public sealed record EventFilter(string? Type, string? Recipient, Guid? EmailId, DateTimeOffset? Since, int Limit, Guid? After);
+public sealed record EventFilter(Guid? Project, string? Type, string? Recipient, Guid? EmailId, DateTimeOffset? Since, int Limit, Guid? After);

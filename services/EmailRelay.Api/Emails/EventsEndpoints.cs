@@ -16,10 +16,11 @@ public static class EventsEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, EventQueries queries, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext context, EventQueries queries, CancellationToken cancellationToken)
     {
-        var query = request.Query;
+        var query = context.Request.Query;
         var errors = new ValidationErrors();
+        var project = ProjectScope.ForRead(ApiCaller.From(context.User), query[ProjectScope.Field], errors);
         var type = QueryParameters.OneOf(query, "type", EventTypes, errors);
         var limit = QueryParameters.Limit(query, errors);
         var since = QueryParameters.Time(query, "since", errors);
@@ -40,6 +41,6 @@ public static class EventsEndpoints
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        return TypedResults.Ok(await queries.ListAsync(new EventFilter(type, query["recipient"], emailId, since, limit, after), cancellationToken));
+        return TypedResults.Ok(await queries.ListAsync(new EventFilter(project, type, query["recipient"], emailId, since, limit, after), cancellationToken));
     }
 }

@@ -7,5 +7,3 @@ public sealed record PreparedEmail(Guid Id, ValidatedEmail Email, ComposedMessag
     public string InitialStatus => IsScheduled ? "scheduled" : "queued";
 }
 
-/// <summary>Stores the response in the same transaction as the messages (see <see cref="Idempotency.IdempotencyStore"/>).</summary>
-public sealed record IdempotencyCompletion(string Owner, string Key, int StatusCode, string? Location, byte[] Body);

@@ -3,6 +3,8 @@ using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
+using EmailRelay.Api.Projects;
+using EmailRelay.Api.RateLimiting;
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 
@@ -33,9 +35,13 @@ public static class ApiServiceExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.Send, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Send)))
             .AddPolicy(Scopes.Read, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Read)))
+            .AddPolicy(Scopes.Settings, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Settings)))
             .AddPolicy(Scopes.Admin, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Admin)));
 
+        services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ProjectStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<EmailValidator>();
         services.AddSingleton<EmailPreparer>();

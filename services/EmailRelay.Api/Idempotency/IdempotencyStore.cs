@@ -1,25 +1,22 @@
 using System.Security.Cryptography;
-using Dapper;
 using Npgsql;
 
 namespace EmailRelay.Api.Idempotency;
 
-public enum IdempotencyOutcome { Proceed, Replay, InProgress, Mismatch }
-
-public sealed record IdempotencyDecision(IdempotencyOutcome Outcome, int StatusCode = 0, string? Location = null, byte[]? Body = null);
-
 /// <summary>
-/// Idempotency-Key handling (API.md §Send): the key is reserved in its own commit so a concurrent
-/// duplicate sees it and gets 409; the response is stored in the same transaction as the message,
-/// so a replay can never point at a message that was not stored.
+/// Idempotency-Key handling (API.md §Send). A request claims its key with a transaction-scoped
+/// advisory lock and stores its messages and its response in that same transaction, so:
+/// a concurrent duplicate finds the lock taken (409) only while the first is really running; a
+/// replay can never point at a message that was not stored; and a request that fails before its
+/// commit — including one whose database connection is cut — leaves nothing behind, so its retry
+/// is processed instead of waiting out a reservation.
 /// </summary>
 public sealed class IdempotencyStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
 
-    // A reservation never completed this long after it was made belongs to a request that died
-    // (its transaction rolled back); the key may be used again.
-    private static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(2);
+    // The two-int advisory lock space, apart from the migrator's single-bigint lock: class id + key hash.
+    private const int LockClass = 0x49444D50; // "IDMP"
 
     public static byte[] HashRequest(string route, ReadOnlySpan<byte> body)
     {
@@ -32,51 +29,80 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, TimeProvider t
 
     public static bool IsValidKey(string key) => key.Length is >= 1 and <= 255 && key.All(c => c is >= ' ' and <= '~');
 
-    public async Task<IdempotencyDecision> ReserveAsync(string owner, string key, byte[] requestHash, CancellationToken cancellationToken)
+    public async Task<IdempotencyClaim> ClaimAsync(string owner, string key, byte[] requestHash, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var reserved = await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(
-            """
-            INSERT INTO idempotency (owner, key, request_hash, created_at) VALUES (@owner, @key, @requestHash, @now)
-            ON CONFLICT (owner, key) DO UPDATE
-              SET request_hash = excluded.request_hash, created_at = excluded.created_at,
-                  completed_at = NULL, status_code = NULL, location = NULL, response_body = NULL
-              WHERE idempotency.created_at < @expired OR (idempotency.completed_at IS NULL AND idempotency.created_at < @abandoned)
-            RETURNING true
-            """,
-            new { owner, key, requestHash, now, expired = now - Retention, abandoned = now - Abandoned },
-            cancellationToken: cancellationToken));
-        if (reserved == true)
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlTransaction? transaction = null;
+        try
         {
-            return new IdempotencyDecision(IdempotencyOutcome.Proceed);
-        }
+            transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    // The key's text holds no newline (printable ASCII), so owner and key cannot run together.
+                    Command("SELECT pg_try_advisory_xact_lock($1, hashtext($2 || E'\\n' || $3))", P(LockClass), P(owner), P(key)),
+                    Command("""
+                        SELECT request_hash, status_code, location, response_body FROM idempotency
+                        WHERE owner = $1 AND key = $2 AND completed_at IS NOT NULL AND created_at >= $3
+                        """, P(owner), P(key), P(time.GetUtcNow() - Retention)),
+                },
+            };
+            bool locked;
+            StoredRow? stored = null;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                locked = reader.GetBoolean(0);
+                await reader.NextResultAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    stored = new StoredRow(reader.GetFieldValue<byte[]>(0), reader.GetInt32(1),
+                        reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetFieldValue<byte[]>(3));
+                }
+            }
 
-        var existing = await connection.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition(
-            "SELECT request_hash, completed_at, status_code, location, response_body FROM idempotency WHERE owner = @owner AND key = @key",
-            new { owner, key }, cancellationToken: cancellationToken));
-        if (existing is null)
-        {
-            // Expired and deleted between the two statements: try once more from the start.
-            return await ReserveAsync(owner, key, requestHash, cancellationToken);
+            IdempotencyOutcome? decided = !locked ? IdempotencyOutcome.InProgress
+                : stored is null ? null
+                : CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash) ? IdempotencyOutcome.Replay
+                : IdempotencyOutcome.Mismatch;
+            if (decided is { } outcome)
+            {
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+                return new IdempotencyClaim(outcome, owner, key, requestHash,
+                    stored: outcome == IdempotencyOutcome.Replay ? new StoredResponse(stored!.StatusCode, stored.Location, stored.Body) : null);
+            }
+            return new IdempotencyClaim(IdempotencyOutcome.Proceed, owner, key, requestHash, connection, transaction);
         }
-        if (!CryptographicOperations.FixedTimeEquals(existing.RequestHash, requestHash))
+        catch
         {
-            return new IdempotencyDecision(IdempotencyOutcome.Mismatch);
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+            await connection.DisposeAsync();
+            throw;
         }
-        return existing.CompletedAt is null
-            ? new IdempotencyDecision(IdempotencyOutcome.InProgress)
-            : new IdempotencyDecision(IdempotencyOutcome.Replay, existing.StatusCode ?? 202, existing.Location, existing.ResponseBody);
     }
 
-    /// <summary>Frees a reservation whose request failed before storing anything, so the client can retry.</summary>
-    public async Task ReleaseAsync(string owner, string key, CancellationToken cancellationToken)
+    /// <summary>The statement that records a completed request; run inside the claim's transaction with the messages.</summary>
+    public const string CompleteSql = """
+        INSERT INTO idempotency (owner, key, request_hash, created_at, completed_at, status_code, location, response_body)
+        VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
+        ON CONFLICT (owner, key) DO UPDATE
+          SET request_hash = excluded.request_hash, created_at = excluded.created_at, completed_at = excluded.completed_at,
+              status_code = excluded.status_code, location = excluded.location, response_body = excluded.response_body
+        """;
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM idempotency WHERE owner = @owner AND key = @key AND completed_at IS NULL",
-            new { owner, key }, cancellationToken: cancellationToken));
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
     }
 
-    private sealed record StoredResponse(byte[] RequestHash, DateTime? CompletedAt, int? StatusCode, string? Location, byte[]? ResponseBody);
+    private static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
+
+    private sealed record StoredRow(byte[] RequestHash, int StatusCode, string? Location, byte[] Body);
 }

@@ -46,27 +46,59 @@ public sealed class IdempotencyTests(StandardStack fixture)
     }
 
     [Fact]
-    public async Task Key_of_a_request_still_running_is_409()
+    public async Task Key_of_a_request_still_running_is_409_and_its_result_is_replayed_after()
     {
-        // A request in flight is a reservation without a response: make one as a concurrent
-        // request would have, then send the same key.
         var key = Guid.NewGuid().ToString();
         var body = Emails.Simple(Emails.Unique("running"));
-        var json = JsonSerializer.SerializeToUtf8Bytes(body, Json.Options);
-        // The request hash is SHA-256 over the route, a zero byte and the body bytes.
-        var hash = System.Security.Cryptography.SHA256.HashData([.. "/v1/emails"u8, 0, .. json]);
-        await _stack.Database.ScalarAsync<int>(
-            "INSERT INTO idempotency (owner, key, request_hash, created_at) VALUES ('bootstrap', $1, $2, now())", key, hash);
+        Task<HttpResponseMessage> first;
+        await using (var stall = await StoreStall.BeginAsync(_stack.Database))
+        {
+            first = _stack.PostJsonAsync("v1/emails", body, key);
+            await stall.WaitForBlockedInsertAsync();
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/emails") { Content = new ByteArrayContent(json) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.Add("Idempotency-Key", key);
-        using var response = await _stack.Api.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            using var concurrent = await _stack.PostJsonAsync("v1/emails", body, key);
+            Assert.Equal(HttpStatusCode.Conflict, concurrent.StatusCode);
+            Assert.Equal("application/problem+json", concurrent.Content.Headers.ContentType?.MediaType);
+        }
+        using var completed = await first;
+        Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
 
-        // The same key with another body is still a mismatch, not a wait.
-        using var other = await _stack.PostJsonAsync("v1/emails", Emails.Simple(Emails.Unique("other")), key);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        using var replay = await _stack.PostJsonAsync("v1/emails", body, key);
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await completed.Content.ReadAsStringAsync(), await replay.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Request_whose_database_connection_is_killed_before_commit_leaves_the_key_free_for_the_retry()
+    {
+        var key = Guid.NewGuid().ToString();
+        var to = Emails.Unique("killed");
+        var body = Emails.Simple(to);
+        HttpResponseMessage failed;
+        await using (var stall = await StoreStall.BeginAsync(_stack.Database))
+        {
+            var first = _stack.PostJsonAsync("v1/emails", body, key);
+            var backend = await stall.WaitForBlockedInsertAsync();
+            // Exactly what a database restart or a network cut does to the request's connection.
+            Assert.True(await _stack.Database.ScalarAsync<bool>("SELECT pg_terminate_backend($1)", backend));
+            failed = await first;
+        }
+        using (failed)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            Assert.True(failed.Headers.RetryAfter is not null, "a 503 says when to retry");
+        }
+        Assert.Equal(0, await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM recipients WHERE address = $1", to));
+
+        // The client retries at once with the same key: processed, not 409.
+        using var retry = await _stack.PostJsonAsync("v1/emails", body, key);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+        var id = JsonDocument.Parse(await retry.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        await _stack.WaitForStatusAsync(id, "delivered");
+        Assert.Equal(1, await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM recipients WHERE address = $1", to));
+        Assert.Single(_stack.Smtp.Messages, m => m.Recipients.Contains(to));
     }
 
     [Fact]

@@ -11,10 +11,11 @@ public sealed class MigrationTests
         await using var database = await TestDatabase.CreateAsync(migrate: false);
         var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => MigrateAsync(database.ConnectionString)));
 
+        var migrations = Directory.GetFiles(Path.Combine(TestSettings.RepositoryRoot, "shared", "EmailRelay.Data", "Migrations"), "*.sql").Length;
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Output));
-        Assert.Single(runs, r => r.Output.Contains("applied 1 migration", StringComparison.Ordinal));
+        Assert.Single(runs, r => r.Output.Contains($"applied {migrations} migration", StringComparison.Ordinal));
         Assert.Equal(2, runs.Count(r => r.Output.Contains("up to date", StringComparison.Ordinal)));
-        Assert.Equal(1, await database.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(migrations, await database.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         Assert.True(await database.ScalarAsync<bool>("SELECT to_regclass('public.messages') IS NOT NULL"));
     }
 
