@@ -1,0 +1,3 @@
+namespace EmailRelay.Api.Emails;
+
+public sealed record BatchResponse(IReadOnlyList<BatchItem> Data);
