@@ -1,6 +1,7 @@
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
+using EmailRelay.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -20,7 +21,8 @@ public static class ApiKeysEndpoints
     {
         var keys = app.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization(Scopes.Admin);
         keys.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key; the key is shown only in this response")
-            .Accepts<CreateApiKeyRequest>("application/json").Produces<CreatedApiKey>(StatusCodes.Status201Created);
+            .Accepts<CreateApiKeyRequest>("application/json").Produces<CreatedApiKey>(StatusCodes.Status201Created)
+            .WithLocationHeader(StatusCodes.Status201Created);
         keys.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("Every key, without the secret");
         keys.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke a key; effective on the next request");
         return app;
