@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
@@ -17,12 +18,11 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
     public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata.ToList();
-        var addressesResource = context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Path);
         operation.Responses ??= new OpenApiResponses();
-
         if (ProblemResponseRules.RequiresApiKey(metadata))
         {
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeySecuritySchemeTransformer.SchemeId, context.Document)] = [] }];
+            var scheme = new OpenApiSecuritySchemeReference(ApiKeySecuritySchemeTransformer.SchemeId, context.Document);
+            operation.Security = [new OpenApiSecurityRequirement { [scheme] = [] }];
         }
         foreach (var parameter in metadata.OfType<ValidatedQueryMetadata>().SelectMany(m => m.Parameters))
         {
@@ -30,31 +30,49 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         }
         if (metadata.OfType<IdempotencyKeyMetadata>().Any())
         {
-            AddParameter(operation, IdempotencyKeyParameter());
-            foreach (var (_, response) in SuccessResponses(operation))
-            {
-                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                response.Headers["Idempotent-Replayed"] = new OpenApiHeader
-                {
-                    Description = "'true' when this is the stored response of an earlier request with the same Idempotency-Key.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["true"] },
-                };
-            }
+            AddIdempotencyKey(operation);
         }
         foreach (var location in metadata.OfType<LocationHeaderMetadata>())
         {
-            if (operation.Responses.TryGetValue(location.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), out var found) && found is OpenApiResponse response)
-            {
-                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                response.Headers["Location"] = new OpenApiHeader
-                {
-                    Description = "The path of the resource this request created.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
-                };
-            }
+            AddLocation(operation, location.StatusCode);
         }
+        var addressesResource = context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Path);
+        await AddProblemsAsync(operation, ProblemResponseRules.For(metadata, addressesResource), context, cancellationToken);
+    }
 
-        var codes = ProblemResponseRules.For(metadata, addressesResource);
+    private static void AddIdempotencyKey(OpenApiOperation operation)
+    {
+        AddParameter(operation, IdempotencyKeyParameter());
+        foreach (var (_, response) in SuccessResponses(operation))
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers["Idempotent-Replayed"] = new OpenApiHeader
+            {
+                Description = "'true' when this is the stored response of an earlier request with the same Idempotency-Key.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["true"] },
+            };
+        }
+    }
+
+    private static void AddLocation(OpenApiOperation operation, int statusCode)
+    {
+        // Fail loudly: a header on a response that is not documented would vanish without a trace.
+        if (!operation.Responses!.TryGetValue(Code(statusCode), out var found) || found is not OpenApiResponse response)
+        {
+            throw new InvalidOperationException(
+                $"{operation.OperationId}: WithLocationHeader({statusCode}) needs a documented {statusCode} response (Produces).");
+        }
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers["Location"] = new OpenApiHeader
+        {
+            Description = "The path of the resource this request created.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+        };
+    }
+
+    private static async Task AddProblemsAsync(OpenApiOperation operation, IReadOnlyList<int> codes,
+        OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
         if (codes.Count == 0)
         {
             return;
@@ -65,9 +83,11 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         {
             // 400 and 413 are written by Problems.Field/Validation, which name the offending fields.
             var schema = code is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge ? validation : problem;
-            operation.Responses[code.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(code, schema);
+            operation.Responses![Code(code)] = ProblemResponse(code, schema);
         }
     }
+
+    private static string Code(int statusCode) => statusCode.ToString(CultureInfo.InvariantCulture);
 
     private static IEnumerable<KeyValuePair<string, OpenApiResponse>> SuccessResponses(OpenApiOperation operation) =>
         operation.Responses!
@@ -94,8 +114,8 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
             Type = doc.Type,
             Format = doc.Format,
             Enum = doc.Values?.Select(v => (System.Text.Json.Nodes.JsonNode)v).ToList(),
-            Minimum = doc.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Maximum = doc.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Minimum = doc.Minimum?.ToString(CultureInfo.InvariantCulture),
+            Maximum = doc.Maximum?.ToString(CultureInfo.InvariantCulture),
             Default = doc.Default,
         },
     };

@@ -10,7 +10,7 @@ public sealed record QueryParameterDoc(
     public static QueryParameterDoc Text(string name, string description) => new(name, description, JsonSchemaType.String);
 
     public static QueryParameterDoc Time(string name, string description) =>
-        new(name, description + " (RFC 3339)", JsonSchemaType.String, Format: "date-time");
+        new(name, description + " (RFC 3339).", JsonSchemaType.String, Format: "date-time");
 
     public static QueryParameterDoc Id(string name, string description) => new(name, description, JsonSchemaType.String, Format: "uuid");
 

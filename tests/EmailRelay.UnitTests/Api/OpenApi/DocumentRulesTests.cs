@@ -106,18 +106,6 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
         AssertProblems($"POST {path}", operation, 409, 422);
     }
 
-    [Fact]
-    public void Only_operations_taking_an_Idempotency_Key_document_409_and_422()
-    {
-        foreach (var (name, operation) in V1Operations())
-        {
-            var takesKey = operation.TryGetProperty("parameters", out var parameters)
-                && parameters.EnumerateArray().Any(p => p.GetProperty("name").GetString() == "Idempotency-Key");
-            Assert.Equal(takesKey, HasResponse(operation, "409"));
-            Assert.Equal(takesKey, HasResponse(operation, "422"));
-        }
-    }
-
     /// <summary>Exactly what each route of today can answer, from reading its code and API.md.</summary>
     [Theory]
     [InlineData("POST /v1/emails", "202", "400 401 403 409 413 415 422 429 503")]
