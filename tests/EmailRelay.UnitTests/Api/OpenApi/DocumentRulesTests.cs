@@ -168,6 +168,16 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
         Assert.Equal("integer", schemas.GetProperty("ProblemDetails").GetProperty("properties").GetProperty("status").GetProperty("type").GetString());
     }
 
+    [Fact]
+    public void Properties_omitted_when_null_are_not_required()
+    {
+        // A batch item is either {id, status} or {error}: none of the three is always there.
+        var item = fixture.Document.GetProperty("components").GetProperty("schemas").GetProperty("BatchItem");
+        Assert.Equal(["error", "id", "status"], Properties(item).Order().ToList());
+        var required = item.TryGetProperty("required", out var list) ? list.EnumerateArray().Select(r => r.GetString()).ToList() : [];
+        Assert.Empty(required);
+    }
+
     private List<(string Name, JsonElement Operation)> V1Operations() =>
         fixture.Operations().Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal))
             .Select(o => ($"{o.Method} {o.Path}", o.Operation)).ToList();
