@@ -8,6 +8,8 @@ CONFIGURATION=${CONFIGURATION:-Debug}
 RESULTS=${RESULTS:-$PWD/.run/test-results}
 
 bash scripts/deps.sh
+# The OpenAPI validator the integration tests run (@apidevtools/swagger-parser), at its locked version.
+npm ci --prefix tests/openapi --no-audit --no-fund --loglevel=error
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 dotnet build EmailRelay.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v quiet
 

@@ -2,6 +2,7 @@ using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EmailRelay.Api.ApiKeys;
@@ -16,9 +17,10 @@ public static class ApiKeysEndpoints
     {
         var keys = app.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization(Scopes.Settings);
         keys.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key; the key is shown only in this response")
-            .Accepts<CreateApiKeyRequest>("application/json").Produces<CreatedApiKey>(StatusCodes.Status201Created);
+            .Accepts<CreateApiKeyRequest>("application/json").Produces<CreatedApiKey>(StatusCodes.Status201Created)
+            .WithLocationHeader(StatusCodes.Status201Created);
         keys.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("The keys this key may manage, without the secret")
-            .Produces<DataList<ApiKeyRecord>>();
+            .Produces<DataList<ApiKeyRecord>>().WithValidatedQuery(ProjectQuery.Filter);
         keys.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke a key; effective on the next request");
         return app;
     }

@@ -3,6 +3,7 @@ using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EmailRelay.Api.Emails;
@@ -15,7 +16,7 @@ public static class EmailsEndpoints
     private const long MaxBatchBodyBytes = 64 * 1024 * 1024;
     private const int MaxBatchItems = 500;
 
-    private static readonly string[] MessageStatuses =
+    internal static readonly string[] MessageStatuses =
         ["scheduled", "queued", "sending", "deferred", "delivered", "partially_delivered", "bounced", "failed", "suppressed"];
 
     public static IEndpointRouteBuilder MapEmailsApi(this IEndpointRouteBuilder app)
@@ -23,15 +24,18 @@ public static class EmailsEndpoints
         var emails = app.MapGroup("/v1/emails").WithTags("Emails");
         emails.MapPost("/", SendAsync).WithName("SendEmail").WithSummary("Accept one email for delivery")
             .RequireAuthorization(Scopes.Send).Accepts<SendEmailRequest>("application/json")
-            .Produces<AcceptedEmail>(StatusCodes.Status202Accepted);
+            .Produces<AcceptedEmail>(StatusCodes.Status202Accepted)
+            .WithIdempotencyKey().WithLocationHeader(StatusCodes.Status202Accepted).WithValidatedQuery(ProjectQuery.Target);
         emails.MapPost("/batch", SendBatchAsync).WithName("SendEmailBatch").WithSummary("Accept 1-500 emails, each on its own")
-            .RequireAuthorization(Scopes.Send).Accepts<SendBatchRequest>("application/json");
+            .RequireAuthorization(Scopes.Send).Accepts<SendBatchRequest>("application/json")
+            .Produces<BatchResponse>().WithIdempotencyKey().WithValidatedQuery(ProjectQuery.Target);
         emails.MapGet("/{id}", GetAsync).WithName("GetEmail").WithSummary("An email with its recipients and timeline")
             .RequireAuthorization(Scopes.Read);
         emails.MapGet("/{id}/attempts", GetAttemptsAsync).WithName("GetEmailAttempts").WithSummary("Every SMTP attempt, oldest first")
             .RequireAuthorization(Scopes.Read);
         emails.MapGet("/", ListAsync).WithName("ListEmails").WithSummary("Emails, newest first, filtered, keyset-paginated")
-            .RequireAuthorization(Scopes.Read);
+            .RequireAuthorization(Scopes.Read)
+            .Produces<Page<EmailSummary>>().WithValidatedQuery(EmailListQuery.Parameters);
         return app;
     }
 

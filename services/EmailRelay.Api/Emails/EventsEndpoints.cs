@@ -1,18 +1,20 @@
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
+using EmailRelay.Api.OpenApi;
 
 namespace EmailRelay.Api.Emails;
 
 public static class EventsEndpoints
 {
-    private static readonly string[] EventTypes =
+    internal static readonly string[] EventTypes =
         ["queued", "scheduled", "delivered", "deferred", "bounced", "failed", "suppressed", "complained"];
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/events", ListAsync).WithTags("Events").WithName("ListEvents")
             .WithSummary("Timeline events of every email, oldest first, strictly after the cursor (tail it)")
-            .RequireAuthorization(Scopes.Read);
+            .RequireAuthorization(Scopes.Read)
+            .Produces<Page<System.Text.Json.Nodes.JsonObject>>().WithValidatedQuery(EventListQuery.Parameters);
         return app;
     }
 

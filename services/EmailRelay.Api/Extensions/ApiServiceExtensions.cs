@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
+using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.Projects;
 using EmailRelay.Api.RateLimiting;
 using EmailRelay.Data;
@@ -27,8 +29,11 @@ public static class ApiServiceExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = null;
+            // As JsonBody reads bodies: a number in quotes is refused, and the document says so.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         services.AddExceptionHandler<StorageUnavailableHandler>();
+        services.AddApiDocument();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

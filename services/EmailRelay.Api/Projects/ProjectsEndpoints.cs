@@ -2,6 +2,7 @@ using System.Text.Json;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
+using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -17,10 +18,12 @@ public static class ProjectsEndpoints
     {
         var projects = app.MapGroup("/v1/projects").WithTags("Projects").RequireAuthorization(Scopes.Admin);
         projects.MapPost("/", CreateAsync).WithName("CreateProject").WithSummary("Create a project, optionally with its own send rate")
-            .Accepts<CreateProjectRequest>("application/json").Produces<ProjectResponse>(StatusCodes.Status201Created);
+            .Accepts<CreateProjectRequest>("application/json").Produces<ProjectResponse>(StatusCodes.Status201Created)
+            .WithLocationHeader(StatusCodes.Status201Created);
         projects.MapGet("/", ListAsync).WithName("ListProjects").WithSummary("Every project, oldest first, keyset-paginated")
-            .Produces<Page<ProjectResponse>>();
-        projects.MapGet("/{id}", GetAsync).WithName("GetProject").WithSummary("One project with the send rate in force");
+            .Produces<Page<ProjectResponse>>().WithValidatedQuery(ProjectQuery.ListProjects);
+        projects.MapGet("/{id}", GetAsync).WithName("GetProject").WithSummary("One project with the send rate in force")
+            .Produces<ProjectResponse>();
         projects.MapPatch("/{id}", UpdateAsync).WithName("UpdateProject").WithSummary("Rename a project or change its send rate (null: back to the default)")
             .Accepts<CreateProjectRequest>("application/json").Produces<ProjectResponse>();
         return app;

@@ -1,0 +1,18 @@
+namespace EmailRelay.Api.OpenApi;
+
+/// <summary>
+/// Metadata for what the document cannot infer from an endpoint; everything else (security, the
+/// common problem responses) is derived by <see cref="EndpointRulesTransformer"/>.
+/// </summary>
+public static class OpenApiEndpointExtensions
+{
+    public static TBuilder WithIdempotencyKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(IdempotencyKeyMetadata.Instance);
+
+    public static TBuilder WithLocationHeader<TBuilder>(this TBuilder builder, int statusCode) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new LocationHeaderMetadata(statusCode));
+
+    public static TBuilder WithValidatedQuery<TBuilder>(this TBuilder builder, params QueryParameterDoc[] parameters)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ValidatedQueryMetadata(parameters));
+}
