@@ -2,6 +2,7 @@ using System.Text.Json;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
+using EmailRelay.Api.RateLimiting;
 using EmailRelay.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -37,7 +38,7 @@ public static class EmailsEndpoints
     }
 
     private static async Task<IResult> SendAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, SendRateLimit rateLimit, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxEmailBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -57,12 +58,12 @@ public static class EmailsEndpoints
         var accepted = new AcceptedEmail(email.Id, email.InitialStatus,
             email.Email.Recipients.Select(r => new AcceptedRecipient(r.Address, email.InitialStatus)).ToList());
         var location = $"/v1/emails/{email.Id}";
-        return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status202Accepted, location, accepted,
+        return await IdempotentAsync(context, idempotency, rateLimit, 1, body.Body, StatusCodes.Status202Accepted, location, accepted,
             completion => acceptor.AcceptAsync([email], ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, SendRateLimit rateLimit, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxBatchBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -96,7 +97,7 @@ public static class EmailsEndpoints
             valid.Add(prepared.Email!);
             items.Add(new BatchItem(prepared.Email!.Id, prepared.Email.InitialStatus, null));
         }
-        return await IdempotentAsync(context, idempotency, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
+        return await IdempotentAsync(context, idempotency, rateLimit, valid.Count, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
             completion => valid.Count == 0 && completion is null
                 ? Task.CompletedTask
                 : acceptor.AcceptAsync(valid, ProjectIds.Default, KeyId(context), completion, cancellationToken), cancellationToken);
@@ -105,14 +106,20 @@ public static class EmailsEndpoints
     /// <summary>
     /// Runs <paramref name="store"/> under the request's Idempotency-Key, if any: replays a completed
     /// request, refuses a concurrent or different one, and stores the response with the messages.
+    /// Only a request that stores pays its <paramref name="emails"/> to the project's send rate.
     /// </summary>
-    private static async Task<IResult> IdempotentAsync<T>(HttpContext context, IdempotencyStore idempotency, ReadOnlyMemory<byte> body,
-        int status, string? location, T response, Func<IdempotencyCompletion?, Task> store, CancellationToken cancellationToken)
+    private static async Task<IResult> IdempotentAsync<T>(HttpContext context, IdempotencyStore idempotency, SendRateLimit rateLimit,
+        int emails, ReadOnlyMemory<byte> body, int status, string? location, T response, Func<IdempotencyCompletion?, Task> store,
+        CancellationToken cancellationToken)
     {
         var responseBytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonBody.Options);
         string? key = context.Request.Headers["Idempotency-Key"];
         if (key is null)
         {
+            if (await rateLimit.CheckAsync(context, emails, cancellationToken) is { } overLimit)
+            {
+                return overLimit;
+            }
             await store(null);
             return await Bytes(context, status, location, responseBytes, replayed: false);
         }
@@ -136,6 +143,12 @@ public static class EmailsEndpoints
         }
         try
         {
+            if (await rateLimit.CheckAsync(context, emails, cancellationToken) is { } overLimit)
+            {
+                // Nothing was stored: free the key so the same request can be retried after Retry-After.
+                await idempotency.ReleaseAsync(owner, key, CancellationToken.None);
+                return overLimit;
+            }
             await store(new IdempotencyCompletion(owner, key, status, location, responseBytes));
         }
         catch

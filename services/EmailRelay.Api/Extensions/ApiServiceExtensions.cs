@@ -3,6 +3,7 @@ using EmailRelay.Api.Auth;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
+using EmailRelay.Api.RateLimiting;
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 
@@ -20,6 +21,7 @@ public static class ApiServiceExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AcceptOptions>().Bind(builder.Configuration.GetSection(AcceptOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSendRateLimits(builder.Configuration);
 
         services.ConfigureHttpJsonOptions(o =>
         {
