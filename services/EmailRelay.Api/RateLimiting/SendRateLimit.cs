@@ -28,6 +28,6 @@ public sealed class SendRateLimit(ProjectRateLimiter limiter, IMeterFactory mete
         _refused.Add(emails);
         return TypedResults.Problem(QuotaExceeded.Problem(RateLimitHeaders.EmailsPolicy, "Send rate exceeded",
             string.Create(CultureInfo.InvariantCulture,
-                $"This project may send {decision.PerSecond:0.###} emails per second with bursts of {decision.Burst}; this request has {emails} and {decision.Remaining} may be sent now. Nothing was stored: retry after {decision.RetryAfterSeconds} s.")));
+                $"This project may send {decision.PerSecond:G} emails per second, {decision.Burst} at once; {decision.Remaining} may be sent now and this request has {emails}. Nothing was stored: retry after {decision.RetryAfterSeconds} s.")));
     }
 }
