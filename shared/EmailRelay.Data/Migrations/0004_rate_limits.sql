@@ -5,9 +5,9 @@
 -- row lock of a busy project is held for the statement only, not across an fsync. A crash or a
 -- failover empties the table: every bucket starts full again, which is the only loss.
 --
--- No foreign key to projects: checking it would lock the projects row, and a row lock on a logged
--- table is itself WAL-logged, which would bring the flush back. A bucket of a project that no
--- longer exists is a few dead bytes.
+-- No foreign key to projects: its check, made whenever a bucket row is inserted, locks the
+-- projects row, and a row lock on a logged table is WAL-logged, so that commit would wait for a
+-- flush again. The bucket is disposable; one of a project that no longer exists is a few dead bytes.
 CREATE UNLOGGED TABLE rate_limit_buckets (
     project_id    uuid PRIMARY KEY,
     -- Emails that may be sent now; negative while a request larger than the burst is paid off.
