@@ -2,8 +2,9 @@ using System.Text.Json;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
-using EmailRelay.Api.Projects;
 using EmailRelay.Api.OpenApi;
+using EmailRelay.Api.Projects;
+using EmailRelay.Api.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EmailRelay.Api.Emails;
@@ -40,7 +41,7 @@ public static class EmailsEndpoints
     }
 
     private static async Task<IResult> SendAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, ProjectStore projects, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxEmailBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -66,12 +67,12 @@ public static class EmailsEndpoints
         var accepted = new AcceptedEmail(email.Id, email.InitialStatus,
             email.Email.Recipients.Select(r => new AcceptedRecipient(r.Address, email.InitialStatus)).ToList());
         var location = $"/v1/emails/{email.Id}";
-        return await IdempotentAsync(context, caller, idempotency, body.Body, StatusCodes.Status202Accepted, location, accepted,
-            completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
+        return await IdempotentAsync(context, caller, idempotency, rateLimit, project, 1, body.Body, StatusCodes.Status202Accepted, location,
+            accepted, completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, ProjectStore projects, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxBatchBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -111,7 +112,8 @@ public static class EmailsEndpoints
             valid.Add(prepared.Email!);
             items.Add(new BatchItem(prepared.Email!.Id, prepared.Email.InitialStatus, null));
         }
-        return await IdempotentAsync(context, caller, idempotency, body.Body, StatusCodes.Status200OK, null, new BatchResponse(items),
+        return await IdempotentAsync(context, caller, idempotency, rateLimit, project, valid.Count, body.Body, StatusCodes.Status200OK, null,
+            new BatchResponse(items),
             completion => valid.Count == 0 && completion is null
                 ? Task.CompletedTask
                 : acceptor.AcceptAsync(valid, project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
@@ -138,15 +140,20 @@ public static class EmailsEndpoints
     /// Runs <paramref name="store"/> under the request's Idempotency-Key, if any: replays a completed
     /// request, refuses a concurrent or different one, and stores the response with the messages.
     /// The key belongs to the API key that used it, so no other key — of any project — can replay it.
+    /// Only a request that stores pays its <paramref name="emails"/> to the project's send rate.
     /// </summary>
     private static async Task<IResult> IdempotentAsync<T>(HttpContext context, ApiCaller caller, IdempotencyStore idempotency,
-        ReadOnlyMemory<byte> body, int status, string? location, T response, Func<IdempotencyCompletion?, Task> store,
-        CancellationToken cancellationToken)
+        SendRateLimit rateLimit, Guid project, int emails, ReadOnlyMemory<byte> body, int status, string? location, T response,
+        Func<IdempotencyCompletion?, Task> store, CancellationToken cancellationToken)
     {
         var responseBytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonBody.Options);
         var keys = context.Request.Headers["Idempotency-Key"];
         if (keys.Count == 0)
         {
+            if (await rateLimit.CheckAsync(context, project, emails, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
             await store(null);
             return await Bytes(context, status, location, responseBytes, replayed: false);
         }
@@ -169,7 +176,12 @@ public static class EmailsEndpoints
                 return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was used with a different request body.");
         }
-        // If this throws, disposing the claim rolls back: nothing stored, the key free for the retry.
+        // A refusal or a throw from here on disposes the claim, which rolls back: nothing stored,
+        // the key free for the retry (after Retry-After, for a 429).
+        if (await rateLimit.CheckAsync(context, project, emails, cancellationToken) is { } overLimit)
+        {
+            return overLimit;
+        }
         await store(new IdempotencyCompletion(claim, status, location, responseBytes));
         return await Bytes(context, status, location, responseBytes, replayed: false);
     }

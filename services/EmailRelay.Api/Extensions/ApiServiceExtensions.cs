@@ -24,6 +24,7 @@ public static class ApiServiceExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AcceptOptions>().Bind(builder.Configuration.GetSection(AcceptOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSendRateLimits(builder.Configuration);
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -43,8 +44,6 @@ public static class ApiServiceExtensions
             .AddPolicy(Scopes.Settings, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Settings)))
             .AddPolicy(Scopes.Admin, p => p.RequireAssertion(c => HasScope(c.User, Scopes.Admin)));
 
-        services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<IdempotencyStore>();

@@ -11,7 +11,7 @@ namespace EmailRelay.IntegrationTests.Infrastructure;
 /// A whole EmailRelay on real servers: its own PostgreSQL database and RabbitMQ virtual host, a
 /// scriptable SMTP server as smarthost, and the api and sender(s) as real processes.
 /// </summary>
-public sealed class RelayStack : IAsyncDisposable
+public sealed partial class RelayStack : IAsyncDisposable
 {
     public const string BootstrapKey = "er_boot_integration_tests_0123456789";
 
@@ -82,6 +82,11 @@ public sealed class RelayStack : IAsyncDisposable
             ["Delivery__RedispatchAfter"] = "00:00:05",
             ["Delivery__LeaseDuration"] = "00:00:20",
             ["Dispatcher__PollInterval"] = "00:00:00.200",
+            // Tests send bursts (hundreds of emails, concurrent requests on one key); the limits
+            // are tested where a test sets them (RateLimitTests).
+            ["RateLimits__PerSecond"] = "100000",
+            ["RateLimits__Burst"] = "100000",
+            ["RateLimits__ConcurrentRequestsPerKey"] = "1000",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__MassTransit"] = "Warning",
