@@ -190,11 +190,13 @@ public static class EmailsEndpoints
         var since = QueryParameters.Time(query, "since", errors);
         var until = QueryParameters.Time(query, "until", errors);
         var after = QueryParameters.Cursor(query, errors);
+        var (recipient, from, tag) = (QueryParameters.Text(query, "recipient", errors), QueryParameters.Text(query, "from", errors),
+            QueryParameters.Text(query, "tag", errors));
         if (errors.Count > 0)
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var page = await queries.ListAsync(new EmailFilter(status, query["recipient"], query["from"], query["tag"], since, until, limit, after), cancellationToken);
+        var page = await queries.ListAsync(new EmailFilter(status, recipient, from, tag, since, until, limit, after), cancellationToken);
         return TypedResults.Ok(page);
     }
 }

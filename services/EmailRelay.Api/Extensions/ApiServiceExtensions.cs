@@ -26,6 +26,7 @@ public static class ApiServiceExtensions
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = null;
         });
+        services.AddExceptionHandler<ClientFaultHandler>();
         services.AddExceptionHandler<StorageUnavailableHandler>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
