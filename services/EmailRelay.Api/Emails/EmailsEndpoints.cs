@@ -110,13 +110,15 @@ public static class EmailsEndpoints
         int status, string? location, T response, Func<IdempotencyCompletion?, Task> store, CancellationToken cancellationToken)
     {
         var responseBytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonBody.Options);
-        string? key = context.Request.Headers["Idempotency-Key"];
+        var keys = context.Request.Headers["Idempotency-Key"];
+        string? key = keys;
         if (key is null)
         {
             await store(null);
             return await Bytes(context, status, location, responseBytes, replayed: false);
         }
-        if (!IdempotencyStore.IsValidKey(key))
+        // Two header lines are two keys, not one "a,b": which one would the client retry with?
+        if (keys.Count > 1 || !IdempotencyStore.IsValidKey(key))
         {
             return Problems.Field("Idempotency-Key", "An Idempotency-Key is 1 to 255 printable ASCII characters.");
         }
