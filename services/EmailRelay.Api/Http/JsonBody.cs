@@ -54,7 +54,9 @@ public static class JsonBody
         {
             while (true)
             {
-                var memory = buffer.GetMemory((int)Math.Min(64 * 1024, maxBytes + 1 - buffer.WrittenCount));
+                // Sliced: GetMemory may hand out more than asked, and one byte past the limit is all that is ever read.
+                var want = (int)Math.Min(64 * 1024, maxBytes + 1 - buffer.WrittenCount);
+                var memory = buffer.GetMemory(want)[..want];
                 var read = await request.Body.ReadAsync(memory, cancellationToken);
                 if (read == 0)
                 {
