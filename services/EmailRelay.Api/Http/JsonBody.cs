@@ -20,10 +20,10 @@ public static class JsonBody
     };
 
     /// <summary>
-    /// Reads the body, never holding more than <paramref name="maxBytes"/>: the buffer grows with
-    /// what actually arrives, so a Content-Length that lies (or a chunked body) costs the server
-    /// only what the client really sent, and Kestrel's own per-request limit is set to the same
-    /// number so it cuts the connection's body off at the limit too.
+    /// Reads the body, never more than one byte past <paramref name="maxBytes"/>: the buffer grows
+    /// with what actually arrives, so a Content-Length that lies (or a chunked body) costs the
+    /// server only what the client really sent, and Kestrel's own per-request limit is set to the
+    /// same number so it cuts the connection's body off at the limit too.
     /// </summary>
     public static async Task<BodyResult> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
