@@ -7,10 +7,13 @@ namespace EmailRelay.DevSmtp;
 /// <summary>Local mail catcher: accepts everything and logs one line per message.</summary>
 internal static class Program
 {
-    private const string Usage = "usage: EmailRelay.DevSmtp [--port 2525] [--save-dir DIR] [--hostname NAME]";
+    private const string Usage = "usage: EmailRelay.DevSmtp [--port 2525] [--save-dir DIR] [--hostname NAME] [--no-smtputf8]";
 
     public static async Task<int> Main(string[] args)
     {
+        // A legacy server, to see what the relay does with internationalised addresses (RFC 6531).
+        var noSmtpUtf8 = args.Contains("--no-smtputf8");
+        args = [.. args.Where(a => a != "--no-smtputf8")];
         if (!TryParse(args, out var options, out var error))
         {
             await Console.Error.WriteLineAsync(error);
@@ -42,6 +45,7 @@ internal static class Program
 
         await using (server)
         {
+            server.Behavior.OfferSmtpUtf8 = !noSmtpUtf8;
             server.MessageReceived += (_, message) => Console.WriteLine(
                 $"accepted {message.Id} from={message.MailFrom} to={string.Join(',', message.Recipients)} " +
                 $"bytes={message.Data.Length} tls={(message.Tls ? "true" : "false")}");

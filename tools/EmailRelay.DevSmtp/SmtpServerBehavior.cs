@@ -14,6 +14,7 @@ public sealed class SmtpServerBehavior
     private volatile Func<ReceivedMessage, SmtpReply> _onData = QueueMessage;
     private volatile DataBehavior _data = DataBehavior.Reply;
     private volatile SmtpReply? _greeting;
+    private volatile bool _offerSmtpUtf8 = true;
     private long _dataReplyDelayTicks;
 
     /// <summary>Reply to RCPT TO, given the address as written inside the angle brackets.</summary>
@@ -45,6 +46,17 @@ public sealed class SmtpServerBehavior
     {
         get => _greeting;
         set => _greeting = value;
+    }
+
+    /// <summary>
+    /// Whether EHLO announces SMTPUTF8 (RFC 6531). Off, the server is a legacy one: a client must
+    /// not send it UTF-8 addresses. It still records whatever arrives, so a test can prove none did.
+    /// Read at each EHLO.
+    /// </summary>
+    public bool OfferSmtpUtf8
+    {
+        get => _offerSmtpUtf8;
+        set => _offerSmtpUtf8 = value;
     }
 
     /// <summary>

@@ -185,8 +185,11 @@ internal sealed class SmtpSession : IAsyncDisposable
             "8BITMIME",
             "ENHANCEDSTATUSCODES",
             string.Create(CultureInfo.InvariantCulture, $"SIZE {_options.MaxMessageSize}"),
-            "SMTPUTF8",
         };
+        if (_server.Behavior.OfferSmtpUtf8)
+        {
+            lines.Add("SMTPUTF8");
+        }
         if (_server.TlsContext is not null && !_tls)
         {
             lines.Add("STARTTLS");

@@ -5,8 +5,10 @@ namespace EmailRelay.Api.Emails;
 
 /// <summary>
 /// Every rule of API.md §Send in one place. Addresses are parsed with MimeKit (RFC 5322), never
-/// matched with a regex; anything that becomes a header is refused if it holds CR, LF or NUL,
-/// because those are how header injection gets in.
+/// matched with a regex; anything that becomes a header is refused if it holds a control
+/// character (CR and LF are how header injection gets in), and no string anywhere may hold NUL or
+/// a lone UTF-16 surrogate, which PostgreSQL and UTF-8 cannot represent: whatever passes here can
+/// be composed and stored, so a client mistake is a 400 naming the field, never a 5xx later.
 /// </summary>
 public sealed class EmailValidator(TimeProvider time)
 {
@@ -17,6 +19,13 @@ public sealed class EmailValidator(TimeProvider time)
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 1024;
     public const int MaxSubjectLength = 998;
+
+    /// <summary>RFC 5321 §4.5.3.1.1 and .3 (the path limit of 256 less the angle brackets), counted in octets.</summary>
+    public const int MaxLocalPartOctets = 64;
+    public const int MaxAddressOctets = 254;
+
+    /// <summary>A mailbox, display name included, has to fit on one header line (RFC 5322 §2.1.1).</summary>
+    public const int MaxMailboxLength = 998;
     public static readonly TimeSpan MaxSendAhead = TimeSpan.FromHours(72);
 
     private static readonly ParserOptions StrictParser = new()
@@ -69,8 +78,8 @@ public sealed class EmailValidator(TimeProvider time)
         {
             errors.Add("text", "A text or html body is required.");
         }
-        CheckNoNul(request.Text, "text", errors);
-        CheckNoNul(request.Html, "html", errors);
+        CheckBodyText(request.Text, "text", errors);
+        CheckBodyText(request.Html, "html", errors);
 
         ValidateHeaders(request.Headers, errors);
         var attachments = ValidateAttachments(request.Attachments, errors);
@@ -96,6 +105,32 @@ public sealed class EmailValidator(TimeProvider time)
             var address = m.GetAddress(idnEncode: true);
             return new RecipientAddress(address, address[(address.LastIndexOf('@') + 1)..].ToLowerInvariant(), kind);
         });
+
+    /// <summary>
+    /// The SMTP limits of RFC 5321 on the envelope form: IDN domains in their ASCII form, the local
+    /// part as UTF-8 octets (SMTPUTF8 counts octets too). MimeKit leaves a domain it cannot
+    /// punycode as Unicode; that domain has no DNS form, so no server could ever be asked for it.
+    /// </summary>
+    private static string? CheckEnvelopeLimits(MailboxAddress mailbox)
+    {
+        var address = mailbox.GetAddress(idnEncode: true);
+        var at = address.LastIndexOf('@');
+        var local = address[..at];
+        var domain = address[(at + 1)..];
+        if (!domain.StartsWith('[') && (!Ascii.IsValid(domain) || domain.Length > 253 || domain.Split('.').Any(l => l.Length is 0 or > 63)))
+        {
+            return "the domain is not a valid (internationalised) domain name";
+        }
+        if (Encoding.UTF8.GetByteCount(local) > MaxLocalPartOctets)
+        {
+            return $"the part before the @ is longer than {MaxLocalPartOctets} octets (RFC 5321)";
+        }
+        if (Encoding.UTF8.GetByteCount(address) > MaxAddressOctets)
+        {
+            return $"the address is longer than {MaxAddressOctets} octets (RFC 5321)";
+        }
+        return null;
+    }
 
     private static List<MailboxAddress> ParseList(List<string?>? values, string field, ValidationErrors errors)
     {
@@ -129,6 +164,11 @@ public sealed class EmailValidator(TimeProvider time)
         {
             return null;
         }
+        if (value.Length > MaxMailboxLength)
+        {
+            errors.Add(field, $"A mailbox is at most {MaxMailboxLength} characters.");
+            return null;
+        }
         if (!MailboxAddress.TryParse(StrictParser, value, out var mailbox) || mailbox.Route.Count > 0)
         {
             errors.Add(field, $"'{Truncate(value)}' is not a valid RFC 5322 mailbox (\"Name <user@example.com>\" or \"user@example.com\").");
@@ -138,6 +178,11 @@ public sealed class EmailValidator(TimeProvider time)
         if (at <= 0 || at == mailbox.Address.Length - 1 || !mailbox.Address[(at + 1)..].Contains('.', StringComparison.Ordinal))
         {
             errors.Add(field, $"'{Truncate(value)}' needs a fully qualified domain.");
+            return null;
+        }
+        if (CheckEnvelopeLimits(mailbox) is { } problem)
+        {
+            errors.Add(field, $"'{Truncate(value)}' cannot be used: {problem}.");
             return null;
         }
         return mailbox;
@@ -207,13 +252,22 @@ public sealed class EmailValidator(TimeProvider time)
                     errors.Add($"{field}.content_type", "A MIME type such as application/pdf is expected.");
                     ok = false;
                 }
+                else if (!IsLeafType(contentType))
+                {
+                    // A message/* or multipart/* part is parsed by MimeKit (and by every reader
+                    // after it) as MIME structure: content that is not such a structure cannot be
+                    // built, and one that is would smuggle whole parts past these rules.
+                    errors.Add($"{field}.content_type", $"'{contentType.MediaType}/{contentType.MediaSubtype}' is not allowed: " +
+                        "attachments are leaf parts; send a message or multipart as application/octet-stream.");
+                    contentType = null;
+                    ok = false;
+                }
             }
 
             if (attachment.ContentId is not null &&
-                (!CheckHeaderSafe(attachment.ContentId, $"{field}.content_id", errors) ||
-                 attachment.ContentId.Length == 0 || attachment.ContentId.Any(c => c is '<' or '>' or ' ' or > '~')))
+                (!CheckHeaderSafe(attachment.ContentId, $"{field}.content_id", errors) || !IsValidContentId(attachment.ContentId)))
             {
-                errors.Add($"{field}.content_id", "A content id is printable ASCII without spaces or angle brackets.");
+                errors.Add($"{field}.content_id", "A content id is printable ASCII without spaces or angle brackets, such as logo@acme.example.");
                 ok = false;
             }
 
@@ -238,11 +292,45 @@ public sealed class EmailValidator(TimeProvider time)
 
             if (ok)
             {
-                contentType ??= ContentType.Parse(MimeTypes.GetMimeType(attachment.Filename!));
+                contentType ??= InferredType(attachment.Filename!);
                 decoded.Add(new DecodedAttachment(attachment.Filename!, contentType, content!, attachment.ContentId));
             }
         }
         return decoded;
+    }
+
+    /// <summary>
+    /// The type a filename suggests, when the client gave none. "a.eml" suggests message/rfc822,
+    /// but the client never claimed the bytes are a message, and refusing a type it did not send
+    /// would be a puzzling error: such a file travels as application/octet-stream, bytes intact,
+    /// with its filename, so the recipient's mail program still opens it by its extension.
+    /// </summary>
+    private static ContentType InferredType(string filename)
+    {
+        var inferred = ContentType.Parse(MimeTypes.GetMimeType(filename));
+        return IsLeafType(inferred) ? inferred : new ContentType("application", "octet-stream");
+    }
+
+    private static bool IsLeafType(ContentType type) =>
+        !type.MediaType.Equals("message", StringComparison.OrdinalIgnoreCase) &&
+        !type.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>MimeKit is the judge of a Content-Id: one it refuses would throw while composing.</summary>
+    private static bool IsValidContentId(string contentId)
+    {
+        if (contentId.Length == 0 || contentId.Any(c => c is '<' or '>' or ' ' or > '~'))
+        {
+            return false;
+        }
+        try
+        {
+            _ = new MimePart { ContentId = contentId };
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static void ValidateTags(List<string?>? tags, ValidationErrors errors)
@@ -258,7 +346,7 @@ public sealed class EmailValidator(TimeProvider time)
         for (var i = 0; i < tags.Count; i++)
         {
             var tag = tags[i];
-            if (string.IsNullOrWhiteSpace(tag) || tag.Length > MaxTagLength || tag.Any(char.IsControl))
+            if (string.IsNullOrWhiteSpace(tag) || tag.Length > MaxTagLength || tag.Any(char.IsControl) || HasUnpaired(tag, controls: false))
             {
                 errors.Add($"tags[{i}]", $"A tag is 1 to {MaxTagLength} characters without control characters.");
             }
@@ -277,13 +365,15 @@ public sealed class EmailValidator(TimeProvider time)
         }
         foreach (var (key, value) in metadata)
         {
-            if (key.Length is 0 or > MaxMetadataKeyLength)
+            // Keys are JSON object keys in a jsonb column and filterable names: no control characters at all.
+            if (key.Length is 0 or > MaxMetadataKeyLength || key.Any(char.IsControl) || HasUnpaired(key, controls: false))
             {
-                errors.Add($"metadata.{key}", $"A metadata key is 1 to {MaxMetadataKeyLength} characters.");
+                errors.Add($"metadata.{key}", $"A metadata key is 1 to {MaxMetadataKeyLength} characters without control characters.");
             }
-            if (value is null || value.Length > MaxMetadataValueLength || value.Contains('\0', StringComparison.Ordinal))
+            // Values may hold tabs and line breaks (an address block, a note), nothing else below space.
+            if (value is null || value.Length > MaxMetadataValueLength || HasUnpaired(value, controls: true))
             {
-                errors.Add($"metadata.{key}", $"A metadata value is a string of at most {MaxMetadataValueLength} characters.");
+                errors.Add($"metadata.{key}", $"A metadata value is a string of at most {MaxMetadataValueLength} characters without control characters other than tab and line breaks.");
             }
         }
     }
@@ -304,22 +394,64 @@ public sealed class EmailValidator(TimeProvider time)
         return sendAt.Value > now ? sendAt.Value.ToUniversalTime() : null;
     }
 
+    /// <summary>
+    /// For anything that becomes a header or an envelope address: no control character but TAB
+    /// (CR and LF would inject headers, NUL and the rest have no place in a header), no lone surrogate.
+    /// </summary>
     private static bool CheckHeaderSafe(string value, string field, ValidationErrors errors)
     {
-        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        foreach (var c in value)
         {
-            errors.Add(field, "CR, LF and NUL are not allowed here.");
+            if (char.IsControl(c) && c != '\t')
+            {
+                errors.Add(field, "Control characters (CR, LF, NUL and the like) are not allowed here.");
+                return false;
+            }
+        }
+        if (HasUnpaired(value, controls: false))
+        {
+            errors.Add(field, "The text holds an unpaired UTF-16 surrogate, which is not a character.");
             return false;
         }
         return true;
     }
 
-    private static void CheckNoNul(string? value, string field, ValidationErrors errors)
+    /// <summary>Bodies may hold any character but NUL (PostgreSQL and SMTP DATA refuse it) and lone surrogates.</summary>
+    private static void CheckBodyText(string? value, string field, ValidationErrors errors)
     {
-        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        if (value is null)
+        {
+            return;
+        }
+        if (value.Contains('\0', StringComparison.Ordinal))
         {
             errors.Add(field, "NUL characters are not allowed.");
         }
+        else if (HasUnpaired(value, controls: false))
+        {
+            errors.Add(field, "The text holds an unpaired UTF-16 surrogate, which is not a character.");
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="value"/> holds a surrogate that is not half of a pair (or, with
+    /// <paramref name="controls"/>, any control character but tab, CR and LF).
+    /// </summary>
+    private static bool HasUnpaired(string value, bool controls)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c) || (controls && char.IsControl(c) && c is not ('\t' or '\r' or '\n')))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string Truncate(string value) => value.Length <= 80 ? value : new StringBuilder(value, 0, 77, 80).Append("...").ToString();

@@ -157,6 +157,7 @@ public static class EmailsEndpoints
             await store(null);
             return await Bytes(context, status, location, responseBytes, replayed: false);
         }
+        // Two header lines are two keys, not one "a,b": which one would the client retry with?
         if (keys.Count > 1 || !IdempotencyStore.IsValidKey(keys[0]!))
         {
             return Problems.Field("Idempotency-Key", "One Idempotency-Key header of 1 to 255 printable ASCII characters.");
@@ -234,11 +235,13 @@ public static class EmailsEndpoints
         var since = QueryParameters.Time(query, "since", errors);
         var until = QueryParameters.Time(query, "until", errors);
         var after = QueryParameters.Cursor(query, errors);
+        var (recipient, from, tag) = (QueryParameters.Text(query, "recipient", errors), QueryParameters.Text(query, "from", errors),
+            QueryParameters.Text(query, "tag", errors));
         if (errors.Count > 0)
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var filter = new EmailFilter(project, status, query["recipient"], query["from"], query["tag"], since, until, limit, after);
+        var filter = new EmailFilter(project, status, recipient, from, tag, since, until, limit, after);
         return TypedResults.Ok(await queries.ListAsync(filter, cancellationToken));
     }
 }

@@ -27,10 +27,11 @@ public static class EventsEndpoints
         var limit = QueryParameters.Limit(query, errors);
         var since = QueryParameters.Time(query, "since", errors);
         var after = QueryParameters.Cursor(query, errors);
+        var recipient = QueryParameters.Text(query, "recipient", errors);
         Guid? emailId = null;
         if (query["email_id"].Count > 0)
         {
-            if (Guid.TryParse(query["email_id"], out var id))
+            if (query["email_id"].Count == 1 && Guid.TryParse(query["email_id"], out var id))
             {
                 emailId = id;
             }
@@ -43,6 +44,6 @@ public static class EventsEndpoints
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        return TypedResults.Ok(await queries.ListAsync(new EventFilter(project, type, query["recipient"], emailId, since, limit, after), cancellationToken));
+        return TypedResults.Ok(await queries.ListAsync(new EventFilter(project, type, recipient, emailId, since, limit, after), cancellationToken));
     }
 }

@@ -33,6 +33,7 @@ public static class ApiServiceExtensions
             // As JsonBody reads bodies: a number in quotes is refused, and the document says so.
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
+        services.AddExceptionHandler<ClientFaultHandler>();
         services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddApiDocument();
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EmailRelay.Api.Http;
@@ -18,6 +19,12 @@ public static class JsonBody
         NumberHandling = JsonNumberHandling.Strict,
     };
 
+    /// <summary>
+    /// Reads the body, never more than one byte past <paramref name="maxBytes"/>: the buffer grows
+    /// with what actually arrives, so a Content-Length that lies (or a chunked body) costs the
+    /// server only what the client really sent, and Kestrel's own per-request limit is set to the
+    /// same number so it cuts the connection's body off at the limit too.
+    /// </summary>
     public static async Task<BodyResult> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
@@ -25,25 +32,50 @@ public static class JsonBody
             return BodyResult.Fail(Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "The body must be JSON: 'Content-Type: application/json'."));
         }
+        var charset = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(request.ContentType).Charset.Value?.Trim('"');
+        if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) &&
+            !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            // JSON is UTF-8 on the wire (RFC 8259 §8.1); reading UTF-16 as UTF-8 would only give a confusing syntax error.
+            return BodyResult.Fail(Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "The body must be UTF-8 JSON: 'Content-Type: application/json; charset=utf-8'."));
+        }
         if (request.ContentLength > maxBytes)
         {
             return BodyResult.Fail(TooLarge(maxBytes));
         }
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 16 * 1024, maxBytes));
-        var body = request.Body;
-        while (true)
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            var memory = buffer.GetMemory(64 * 1024);
-            var read = await body.ReadAsync(memory, cancellationToken);
-            if (read == 0)
+            // One byte over, so a body of exactly maxBytes + 1 is still seen here and answered by the check below.
+            limit.MaxRequestBodySize = maxBytes + 1;
+        }
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        try
+        {
+            while (true)
             {
-                break;
+                // Sliced: GetMemory may hand out more than asked, and one byte past the limit is all that is ever read.
+                var want = (int)Math.Min(64 * 1024, maxBytes + 1 - buffer.WrittenCount);
+                var memory = buffer.GetMemory(want)[..want];
+                var read = await request.Body.ReadAsync(memory, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+                buffer.Advance(read);
+                if (buffer.WrittenCount > maxBytes)
+                {
+                    return BodyResult.Fail(TooLarge(maxBytes));
+                }
             }
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return BodyResult.Fail(TooLarge(maxBytes));
-            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's verdict on the body (over its limit, truncated, bad chunking): the client's
+            // fault, answered as a problem rather than left to become a 500.
+            return BodyResult.Fail(ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge(maxBytes)
+                : Problems.Field("$", "The request body could not be read: " + ex.Message, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest));
         }
         return BodyResult.Ok(buffer.WrittenMemory);
     }
@@ -106,7 +138,10 @@ public static class JsonBody
     }
 
     private static ProblemHttpResult TooLarge(long maxBytes) =>
-        Problems.Field("$", $"The request body exceeds {maxBytes / (1024 * 1024)} MiB.", StatusCodes.Status413PayloadTooLarge);
+        Problems.Field("$", $"The request body exceeds the limit of this endpoint, {Describe(maxBytes)}.", StatusCodes.Status413PayloadTooLarge);
+
+    private static string Describe(long bytes) =>
+        bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : bytes % 1024 == 0 ? $"{bytes / 1024} KiB" : $"{bytes} bytes";
 }
 
 public readonly record struct BodyResult(ReadOnlyMemory<byte> Body, ProblemHttpResult? Problem)

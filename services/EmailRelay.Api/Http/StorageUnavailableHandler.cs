@@ -6,13 +6,15 @@ namespace EmailRelay.Api.Http;
 
 /// <summary>
 /// PostgreSQL down or overloaded is our failure, not the client's, and a retry may well succeed:
-/// 503 with Retry-After (API.md), never a 500.
+/// 503 with Retry-After (API.md), never a 500. Only an error that says so itself
+/// (<see cref="NpgsqlException.IsTransient"/>, a timeout) is one: a constraint or data error would
+/// fail the same way on every retry, and telling the client to retry it would loop forever.
 /// </summary>
 public sealed partial class StorageUnavailableHandler(IProblemDetailsService problems, ILogger<StorageUnavailableHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (NpgsqlException or TimeoutException) || context.Response.HasStarted)
+        if (!IsUnavailable(exception) || context.Response.HasStarted)
         {
             return false;
         }
@@ -30,6 +32,13 @@ public sealed partial class StorageUnavailableHandler(IProblemDetailsService pro
             },
         });
     }
+
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        NpgsqlException npgsql => npgsql.IsTransient,
+        TimeoutException => true,
+        _ => false,
+    };
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Storage unavailable: {ExceptionType}: {Error}")]
     private static partial void LogStorageUnavailable(ILogger logger, string exceptionType, string error);

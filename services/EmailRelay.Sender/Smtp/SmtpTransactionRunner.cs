@@ -38,7 +38,16 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
             }
 
             var reused = connection.Transactions > 0;
-            var outcome = await SendAsync(connection, message, sender, rcpts, cancellationToken);
+            var refused = SmtpUtf8Guard.Refusals(connection.Client, Describe(connection), sender, rcpts);
+            if (refused.Count == rcpts.Count)
+            {
+                // Nothing can be sent on this session: no transaction was started, so it goes back as it came.
+                await pool.ReturnAsync(connection, reusable: true);
+                return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
+                    connection.Tls, refused, null, false, null, null);
+            }
+            var outcome = await SendAsync(connection, message, sender, refused.Count == 0 ? rcpts : [.. rcpts.Where(r => !refused.ContainsKey(r.Address))],
+                cancellationToken);
             var client = connection.Client;
             // A pooled session the server closed while it sat idle fails on its first command.
             // Nothing of this transaction reached the server, so it is not an attempt: go again
@@ -48,9 +57,13 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
             {
                 continue;
             }
+            var replies = new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase);
+            foreach (var (address, refusal) in refused)
+            {
+                replies[address] = refusal;
+            }
             return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
-                connection.Tls, new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase),
-                outcome.Reply, outcome.SenderRefused, outcome.Failure?.Kind, outcome.Failure?.Detail);
+                connection.Tls, replies, outcome.Reply, outcome.SenderRefused, outcome.Failure?.Kind, outcome.Failure?.Detail);
         }
     }
 
@@ -86,6 +99,10 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
             await pool.ReturnAsync(connection, reusable);
         }
     }
+
+    /// <summary>"host[ip]", as Postfix names the server in its own explanations.</summary>
+    private static string Describe(PooledConnection connection) =>
+        connection.RemoteIp is null ? connection.RemoteHost : $"{connection.RemoteHost}[{connection.RemoteIp}]";
 
     /// <summary>Names the transport failures a delivery can meet; anything else is a bug and propagates.</summary>
     private static (TransportFailure Kind, string Detail)? Describe(Exception ex, bool dataStarted)
