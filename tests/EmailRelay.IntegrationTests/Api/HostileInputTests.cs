@@ -103,6 +103,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             after.IdempotencyKeys.Except(before.IdempotencyKeys).Order(StringComparer.Ordinal));
         Assert.Equal(0, after.PendingIdempotency);
         Assert.Equal(before.ApiKeys + ledger.ApiKeysCreated, after.ApiKeys);
+        Assert.Equal(before.Projects + ledger.ProjectsCreated, after.Projects);
     }
 
     private HttpClient CreateClient()
@@ -166,14 +167,15 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             (await connection.QueryAsync<(Guid Id, long Count)>("SELECT message_id, count(*) FROM events GROUP BY message_id")).ToDictionary(r => r.Id, r => r.Count),
             (await connection.QueryAsync<string>("SELECT key FROM idempotency")).ToHashSet(StringComparer.Ordinal),
             await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency WHERE completed_at IS NULL"),
-            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM api_keys"));
+            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM api_keys"),
+            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM projects"));
     }
 
     private static int EnvironmentInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
     private sealed record Snapshot(HashSet<Guid> Messages, HashSet<Guid> Contents, Dictionary<Guid, long> Recipients,
-        Dictionary<Guid, long> Events, HashSet<string> IdempotencyKeys, long PendingIdempotency, long ApiKeys);
+        Dictionary<Guid, long> Events, HashSet<string> IdempotencyKeys, long PendingIdempotency, long ApiKeys, long Projects);
 
     /// <summary>What was sent and answered, and what the 2xx answers say must now be stored.</summary>
     private sealed class Ledger
@@ -185,6 +187,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         public Dictionary<Guid, long?> Accepted { get; } = [];
         public HashSet<string> AcceptedIdempotencyKeys { get; } = new(StringComparer.Ordinal);
         public int ApiKeysCreated { get; private set; }
+        public int ProjectsCreated { get; private set; }
         public List<string> ServerErrors { get; } = [];
         public List<string> Unanswered { get; } = [];
         public List<string> WrongStatus { get; } = [];
@@ -218,6 +221,10 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             if (status == (int)HttpStatusCode.Created && request.Path.StartsWith("v1/api-keys", StringComparison.Ordinal))
             {
                 ApiKeysCreated++;
+            }
+            if (status == (int)HttpStatusCode.Created && request.Path.StartsWith("v1/projects", StringComparison.Ordinal))
+            {
+                ProjectsCreated++;
             }
         }
 
@@ -254,7 +261,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {category,-12} {statuses.Values.Sum(),5}: {Histogram(statuses)}");
             }
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"accepted emails: {Accepted.Count}; idempotency keys completed: {AcceptedIdempotencyKeys.Count}; api keys created: {ApiKeysCreated}");
+                $"accepted emails: {Accepted.Count}; idempotency keys completed: {AcceptedIdempotencyKeys.Count}; api keys created: {ApiKeysCreated}; projects created: {ProjectsCreated}");
             text.AppendLine(CultureInfo.InvariantCulture, $"5xx: {ServerErrors.Count}; unanswered: {Unanswered.Count}; unexpected status: {WrongStatus.Count}");
             return text.ToString();
         }

@@ -18,7 +18,7 @@ public sealed class HostileRequestGenerator(int seed)
     // Weights: mutated emails are the bulk, every other kind appears many times in 2,000 requests.
     private static readonly (string Name, int Weight)[] Categories =
     [
-        ("email", 9), ("batch", 2), ("broken-json", 3), ("headers", 2), ("query", 3), ("api-keys", 1), ("raw", 3),
+        ("email", 9), ("batch", 2), ("broken-json", 3), ("headers", 2), ("query", 3), ("api-keys", 1), ("projects", 1), ("raw", 3),
     ];
 
     private readonly Random _random = new(seed);
@@ -40,6 +40,7 @@ public sealed class HostileRequestGenerator(int seed)
                 "headers" => HeaderOddity(),
                 "query" => Query(),
                 "api-keys" => ApiKeys(),
+                "projects" => Projects(),
                 _ => Raw(),
             };
         }
@@ -132,8 +133,8 @@ public sealed class HostileRequestGenerator(int seed)
     {
         var events = _random.Next(3) == 0;
         string[] names = events
-            ? ["type", "recipient", "email_id", "since", "limit", "cursor"]
-            : ["status", "recipient", "from", "tag", "since", "until", "limit", "cursor"];
+            ? ["type", "recipient", "email_id", "since", "limit", "cursor", "project_id"]
+            : ["status", "recipient", "from", "tag", "since", "until", "limit", "cursor", "project_id"];
         var parameters = new List<string>();
         for (var i = _random.Next(1, 4); i > 0; i--)
         {
@@ -186,6 +187,38 @@ public sealed class HostileRequestGenerator(int seed)
         }
         return new HostileRequest("api-keys", HostileEmails.Escape(body.ToJsonString())[..Math.Min(120, body.ToJsonString().Length)],
             HttpMethod.Post, "v1/api-keys", Utf8(body.ToJsonString()));
+    }
+
+    /// <summary>
+    /// The operator's project routes. PATCHes go to ids that do not exist: their bodies are still
+    /// read and validated first, and no valid rate limit can slow the rest of the run.
+    /// </summary>
+    private HostileRequest Projects()
+    {
+        var id = Uri.EscapeDataString(_random.Next(3) == 0 ? HostileString(_random) : Guid.NewGuid().ToString());
+        switch (_random.Next(4))
+        {
+            case 0:
+                return new HostileRequest("projects", $"get '{id}'", HttpMethod.Get, $"v1/projects/{id}", ContentType: null);
+            case 1:
+                var query = $"limit={Uri.EscapeDataString(HostileString(_random))}&cursor={Uri.EscapeDataString(HostileString(_random))}";
+                return new HostileRequest("projects", HostileEmails.Escape(query), HttpMethod.Get, $"v1/projects?{query}", ContentType: null);
+        }
+        var body = new JsonObject
+        {
+            ["name"] = _random.Next(3) == 0 ? "project " + _serial : HostileString(_random),
+            ["rate_limit"] = _random.Next(2) == 0
+                ? AnyValue(_random)
+                : new JsonObject { ["per_second"] = AnyValue(_random), ["burst"] = AnyValue(_random) },
+        };
+        if (_random.Next(4) == 0)
+        {
+            body[Pick(_random, new[] { "name", "rate_limit", "extra", "id" })] = AnyValue(_random);
+        }
+        var json = body.ToJsonString();
+        var patch = _random.Next(2) == 0;
+        return new HostileRequest("projects", HostileEmails.Escape(json)[..Math.Min(120, json.Length)],
+            patch ? HttpMethod.Patch : HttpMethod.Post, patch ? $"v1/projects/{id}" : "v1/projects", Utf8(json));
     }
 
     /// <summary>Malformations only a socket can send; the cases rotate so each one is sent many times.</summary>
