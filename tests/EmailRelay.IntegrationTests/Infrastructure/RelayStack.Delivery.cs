@@ -60,6 +60,14 @@ public sealed partial class RelayStack
         Assert.True(routed, $"the message was not routed to {to}");
     }
 
+    /// <summary>Empties a queue, as an operator's purge does.</summary>
+    public async Task PurgeQueueAsync(string queue)
+    {
+        using var response = await Management.DeleteAsync(
+            $"api/queues/{Uri.EscapeDataString(VirtualHost.Name)}/{Uri.EscapeDataString(queue)}/contents");
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>The value of a counter on a service's Prometheus endpoint, summed over its labels; 0 if absent.</summary>
     public async Task<double> CounterAsync(ServiceProcess? service, string name)
     {
