@@ -79,8 +79,7 @@ public sealed partial class RelayStack : IAsyncDisposable
             // Seconds, not minutes: the behaviour of the schedule is what is tested, not its length.
             ["Delivery__RetrySchedule"] = "1s,2s",
             ["Delivery__RetryJitter"] = "0",
-            ["Delivery__RedispatchAfter"] = "00:00:05",
-            ["Delivery__LeaseDuration"] = "00:00:20",
+            ["Outbox__PublishRetryDelay"] = "00:00:01",
             ["Dispatcher__PollInterval"] = "00:00:00.200",
             // Tests send bursts (hundreds of emails, concurrent requests on one key); the limits
             // are tested where a test sets them (RateLimitTests).
@@ -128,6 +127,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         var sender = ServiceProcess.Start($"sender-{++_senderCount}", TestSettings.ServiceDll("EmailRelay.Sender"), environment,
             Path.Combine(_logDirectory, $"sender-{_senderCount}.log"));
         _senders.Add(sender);
+        _senderPorts[sender] = port;
         await WaitUntilLiveAsync(sender, port, ready: true);
         return sender;
     }
@@ -246,6 +246,11 @@ public sealed partial class RelayStack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
+        _management?.Dispose();
+        if (_amqp is not null)
+        {
+            await _amqp.DisposeAsync();
+        }
         foreach (var sender in _senders)
         {
             await sender.DisposeAsync();
