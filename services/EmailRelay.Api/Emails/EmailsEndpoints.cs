@@ -26,10 +26,11 @@ public static class EmailsEndpoints
         emails.MapPost("/", SendAsync).WithName("SendEmail").WithSummary("Accept one email for delivery")
             .RequireAuthorization(Scopes.Send).Accepts<SendEmailRequest>("application/json")
             .Produces<AcceptedEmail>(StatusCodes.Status202Accepted)
-            .WithIdempotencyKey().WithLocationHeader(StatusCodes.Status202Accepted).WithValidatedQuery(ProjectQuery.Target);
+            .WithIdempotencyKey().WithLocationHeader(StatusCodes.Status202Accepted).WithValidatedQuery(ProjectQuery.Target)
+            .WithSendRateLimit();
         emails.MapPost("/batch", SendBatchAsync).WithName("SendEmailBatch").WithSummary("Accept 1-500 emails, each on its own")
             .RequireAuthorization(Scopes.Send).Accepts<SendBatchRequest>("application/json")
-            .Produces<BatchResponse>().WithIdempotencyKey().WithValidatedQuery(ProjectQuery.Target);
+            .Produces<BatchResponse>().WithIdempotencyKey().WithValidatedQuery(ProjectQuery.Target).WithSendRateLimit();
         emails.MapGet("/{id}", GetAsync).WithName("GetEmail").WithSummary("An email with its recipients and timeline")
             .RequireAuthorization(Scopes.Read);
         emails.MapGet("/{id}/attempts", GetAttemptsAsync).WithName("GetEmailAttempts").WithSummary("Every SMTP attempt, oldest first")

@@ -38,6 +38,29 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         }
         var addressesResource = context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Path);
         await AddProblemsAsync(operation, ProblemResponseRules.For(metadata, addressesResource), context, cancellationToken);
+        if (metadata.OfType<SendRateLimitMetadata>().Any())
+        {
+            foreach (var (_, response) in SuccessResponses(operation))
+            {
+                AddRateLimitFields(response);
+            }
+        }
+    }
+
+    /// <summary>The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers) the send routes and every 429 carry.</summary>
+    private static void AddRateLimitFields(OpenApiResponse response)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers["RateLimit-Policy"] = new OpenApiHeader
+        {
+            Description = "The quota policy: \"emails\";q=<burst>;w=<seconds to refill it> for a project's send rate, or \"concurrency\";q=<requests> for a key's requests in flight.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        };
+        response.Headers["RateLimit"] = new OpenApiHeader
+        {
+            Description = "What is left of it: \"emails\";r=<emails available now>;t=<seconds until the bucket is full, or on a 429 until the retry>.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        };
     }
 
     private static void AddIdempotencyKey(OpenApiOperation operation)
@@ -145,6 +168,10 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
                 },
             };
+            if (code is StatusCodes.Status429TooManyRequests)
+            {
+                AddRateLimitFields(response);
+            }
         }
         else if (code is StatusCodes.Status401Unauthorized)
         {

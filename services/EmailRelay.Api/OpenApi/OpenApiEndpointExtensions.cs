@@ -9,6 +9,10 @@ public static class OpenApiEndpointExtensions
     public static TBuilder WithIdempotencyKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(IdempotencyKeyMetadata.Instance);
 
+    /// <summary>A route charged to its project's send rate: its successful answers carry the RateLimit fields too.</summary>
+    public static TBuilder WithSendRateLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(SendRateLimitMetadata.Instance);
+
     public static TBuilder WithLocationHeader<TBuilder>(this TBuilder builder, int statusCode) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new LocationHeaderMetadata(statusCode));
 

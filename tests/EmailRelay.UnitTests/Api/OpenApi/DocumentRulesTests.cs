@@ -106,6 +106,22 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
         AssertProblems($"POST {path}", operation, 409, 422);
     }
 
+    [Theory]
+    [InlineData("/v1/emails", "202")]
+    [InlineData("/v1/emails/batch", "200")]
+    public void Send_operations_document_the_RateLimit_fields_on_success_and_on_429(string path, string success)
+    {
+        var operation = fixture.Document.GetProperty("paths").GetProperty(path).GetProperty("post");
+        foreach (var code in new[] { success, "429" })
+        {
+            var headers = Response(operation, code).GetProperty("headers");
+            Assert.True(headers.TryGetProperty("RateLimit-Policy", out _) && headers.TryGetProperty("RateLimit", out _), $"POST {path} {code}");
+        }
+        var read = fixture.Document.GetProperty("paths").GetProperty("/v1/emails").GetProperty("get");
+        Assert.False(Response(read, "200").TryGetProperty("headers", out var readHeaders) && readHeaders.TryGetProperty("RateLimit", out _),
+            "a read is not charged to the send rate");
+    }
+
     /// <summary>Exactly what each route of today can answer, from reading its code and API.md.</summary>
     [Theory]
     [InlineData("POST /v1/emails", "202", "400 401 403 409 413 415 422 429 503")]
