@@ -1,8 +1,7 @@
 using EmailRelay.Api.Auth;
-using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
-using EmailRelay.Api.Projects;
 using EmailRelay.Api.OpenApi;
+using EmailRelay.Api.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EmailRelay.Api.ApiKeys;

@@ -1,4 +1,4 @@
-using EmailRelay.Api.Emails;
+using EmailRelay.Api.Http;
 using EmailRelay.Data;
 
 namespace EmailRelay.Api.Auth;

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailRelay.Api.Http;
 using MimeKit;
 
 namespace EmailRelay.Api.Emails;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using EmailRelay.Api.Http;
 using Npgsql;
 
 namespace EmailRelay.Api.Emails;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EmailRelay.Api.Emails;
 
 namespace EmailRelay.Api.Http;
 
@@ -34,7 +33,7 @@ public static class QueryParameters
         {
             return null;
         }
-        if (Emails.Cursor.TryDecode(value, out var cursor))
+        if (Http.Cursor.TryDecode(value, out var cursor))
         {
             return cursor;
         }

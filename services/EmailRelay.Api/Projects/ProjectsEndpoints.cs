@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EmailRelay.Api.Auth;
-using EmailRelay.Api.Emails;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.RateLimiting;

@@ -1,4 +1,4 @@
-using EmailRelay.Api.Emails;
+using EmailRelay.Api.Http;
 
 namespace EmailRelay.UnitTests.Api;
 

@@ -1,5 +1,5 @@
 using EmailRelay.Api.Auth;
-using EmailRelay.Api.Emails;
+using EmailRelay.Api.Http;
 using EmailRelay.Data;
 
 namespace EmailRelay.UnitTests.Api;

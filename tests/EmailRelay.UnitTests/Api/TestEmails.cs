@@ -1,4 +1,5 @@
 using EmailRelay.Api.Emails;
+using EmailRelay.Api.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EmailRelay.UnitTests.Api;

@@ -1,4 +1,4 @@
-namespace EmailRelay.Api.Emails;
+namespace EmailRelay.Api.Http;
 
 /// <summary>Field path → messages, the shape of a problem document's <c>errors</c>.</summary>
 public sealed class ValidationErrors
@@ -20,16 +20,4 @@ public sealed class ValidationErrors
 
     public Dictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
-}
-
-public sealed class ValidationResult<T> where T : class
-{
-    private ValidationResult(T? value, ValidationErrors? errors) => (Value, Errors) = (value, errors);
-
-    public T? Value { get; }
-    public ValidationErrors? Errors { get; }
-    public bool IsValid => Value is not null;
-
-    public static ValidationResult<T> Valid(T value) => new(value, null);
-    public static ValidationResult<T> Invalid(ValidationErrors errors) => new(null, errors);
 }
