@@ -11,7 +11,7 @@ namespace EmailRelay.IntegrationTests.Infrastructure;
 /// A whole EmailRelay on real servers: its own PostgreSQL database and RabbitMQ virtual host, a
 /// scriptable SMTP server as smarthost, and the api and sender(s) as real processes.
 /// </summary>
-public sealed class RelayStack : IAsyncDisposable
+public sealed partial class RelayStack : IAsyncDisposable
 {
     public const string BootstrapKey = "er_boot_integration_tests_0123456789";
 
