@@ -73,8 +73,11 @@ public sealed partial class RelayStack
         var duplicates = received.GroupBy(m => HeaderList.Load(new MemoryStream(m.Data, writable: false))[HeaderId.MessageId] ?? "")
             .Sum(copies => copies.Count() - 1);
         var ambiguous = await WithDatabaseAsync(() => Database.ScalarAsync<long>("SELECT count(*) FROM delivery_attempts WHERE ambiguous"));
+        // Why transactions were cut, in the senders' words: the first thing to read when the figure is not 0.
+        var cut = ambiguous == 0 ? "" : "; ambiguous: " + await WithDatabaseAsync(() => Database.ScalarAsync<string>(
+            "SELECT string_agg(n || '× ' || left(reply, 120), ' / ') FROM (SELECT reply, count(*) AS n FROM delivery_attempts WHERE ambiguous GROUP BY reply ORDER BY n DESC LIMIT 3) r"));
         return new FaultMeasurement(fault, ids.Length, lost, duplicates, ambiguous, await SecondsUntilDeliveredAsync(ids, faultAt),
-            load.GaveUp, load.RetrySummary);
+            load.GaveUp, load.RetrySummary + cut);
     }
 
     private async Task<HashSet<(Guid MessageId, Guid Token)>> LeasesAsync() => await WithDatabaseAsync(async () =>
