@@ -1,8 +1,8 @@
 namespace EmailRelay.Data;
 
 /// <summary>
-/// The one place that derives a message's aggregate status and its next outbox due time from its
-/// recipients, so the API and the sender can never disagree about either.
+/// The one place that derives a message's aggregate status from its recipients, so the API and the
+/// sender can never disagree about it. Its outbox due time follows <see cref="Outbox.DueFromRecipients"/>.
 /// </summary>
 public static class MessageStatusSql
 {
@@ -22,14 +22,13 @@ public static class MessageStatusSql
                  WHEN bool_or(status = 'bounced') THEN 'bounced'
                  ELSE 'failed'
                END AS status,
-               min(CASE WHEN status IN ('scheduled', 'queued', 'deferred') THEN next_attempt_at
-                        WHEN status = 'sending' THEN leased_until END) AS next_dispatch_at
+               {Outbox.DueFromRecipients} AS next_dispatch_at
         FROM {recipients}
         """;
 
-    /// <summary>Refreshes <c>status</c> and <c>next_dispatch_at</c> of message <c>$1</c>.</summary>
+    /// <summary>Refreshes <c>status</c> and <c>next_dispatch_at</c> of message <c>$1</c> after its lease was released.</summary>
     public static readonly string Refresh = $"""
-        UPDATE messages m SET status = s.status, next_dispatch_at = s.next_dispatch_at
+        UPDATE messages m SET status = s.status, next_dispatch_at = s.next_dispatch_at, {Outbox.Taken}
         FROM ({Aggregate("recipients WHERE message_id = $1")}) s
         WHERE m.id = $1
         """;

@@ -15,6 +15,7 @@ public sealed class SmtpServerBehavior
     private volatile DataBehavior _data = DataBehavior.Reply;
     private volatile SmtpReply? _greeting;
     private long _dataReplyDelayTicks;
+    private long _greetingDelayTicks;
 
     /// <summary>Reply to RCPT TO, given the address as written inside the angle brackets.</summary>
     public Func<string, SmtpReply> OnRcpt
@@ -55,5 +56,15 @@ public sealed class SmtpServerBehavior
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _dataReplyDelayTicks));
         set => Interlocked.Exchange(ref _dataReplyDelayTicks, value.Ticks);
+    }
+
+    /// <summary>
+    /// Wait before the banner, read when a connection is accepted. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// makes a stalled server: it accepts TCP and never says a word.
+    /// </summary>
+    public TimeSpan GreetingDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _greetingDelayTicks));
+        set => Interlocked.Exchange(ref _greetingDelayTicks, value.Ticks);
     }
 }

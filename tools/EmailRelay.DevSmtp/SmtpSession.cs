@@ -65,6 +65,10 @@ internal sealed class SmtpSession : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (_server.Behavior.GreetingDelay is { Ticks: not 0 } greetingDelay)
+        {
+            await Task.Delay(greetingDelay, cancellationToken);
+        }
         var greeting = _server.Behavior.Greeting;
         WriteReply(greeting ?? new SmtpReply(220, null, $"{_options.Hostname} ESMTP EmailRelay.DevSmtp"));
         var refusing = greeting is { IsPositive: false };

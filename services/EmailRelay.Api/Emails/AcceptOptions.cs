@@ -14,13 +14,6 @@ public sealed class AcceptOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan MaxQueueLifetime { get; set; } = TimeSpan.FromHours(72);
 
-    /// <summary>
-    /// How long the dispatcher trusts a publish made at accept time before it publishes again. A
-    /// lost command then costs this much delay, never the message.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromMinutes(2);
-
     /// <summary>How long a request waits for the broker's confirm before leaving the publish to the dispatcher.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using EmailRelay.Contracts;
+using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -9,12 +10,12 @@ namespace EmailRelay.Api.Emails;
 
 /// <summary>
 /// Store, then publish (DESIGN.md §3.1). The commit is what makes a 202 true; the publish is only
-/// a shortcut for the dispatcher, so a broker that is down or slow never fails a request.
+/// a shortcut for the dispatcher, so a broker that is down, slow or full never fails a request.
 /// </summary>
 public sealed partial class EmailAcceptor(
     EmailStore store,
+    Outbox outbox,
     IBusControl bus,
-    NpgsqlDataSource dataSource,
     TimeProvider time,
     IOptions<AcceptOptions> options,
     IMeterFactory meters,
@@ -23,15 +24,15 @@ public sealed partial class EmailAcceptor(
     private readonly Counter<long> _accepted = meters.Create(ServiceDefaultsExtensions.MeterName)
         .CreateCounter<long>("emailrelay.emails.accepted", description: "Emails durably stored by the API");
     private readonly Counter<long> _publishDeferred = meters.Create(ServiceDefaultsExtensions.MeterName)
-        .CreateCounter<long>("emailrelay.emails.publish_left_to_dispatcher", description: "Accepted emails whose first publish failed or was skipped");
+        .CreateCounter<long>("emailrelay.emails.publish_left_to_dispatcher",
+            description: "Accepted emails whose first publish failed, was refused (queue full) or was skipped (broker down)");
 
     public async Task AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, IdempotencyCompletion? idempotency, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
         var publishNow = bus.CheckHealth().Status == BusHealthStatus.Healthy;
-        var firstDispatchAt = publishNow ? now + options.Value.RedispatchAfter : now;
-        await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, firstDispatchAt, idempotency, now, cancellationToken);
+        await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, publishNow, idempotency, now, cancellationToken);
         _accepted.Add(emails.Count);
 
         var due = emails.Where(e => !e.IsScheduled).ToList();
@@ -44,7 +45,7 @@ public sealed partial class EmailAcceptor(
         if (failed.Count > 0)
         {
             _publishDeferred.Add(failed.Count);
-            await MarkDueNowAsync(failed);
+            await MarkPublishFailedAsync(failed, now);
         }
     }
 
@@ -61,6 +62,7 @@ public sealed partial class EmailAcceptor(
         {
             try
             {
+                // With publisher confirms a nack (the queue is at its maximum length) throws here too.
                 await bus.Publish(new DeliverMessage { MessageId = e.Id }, timeout.Token);
                 return (e.Id, Ok: true);
             }
@@ -74,17 +76,16 @@ public sealed partial class EmailAcceptor(
         return failed;
     }
 
-    private async Task MarkDueNowAsync(List<Guid> ids)
+    private async Task MarkPublishFailedAsync(List<Guid> ids, DateTimeOffset dispatchedAt)
     {
         try
         {
-            await using var command = dataSource.CreateCommand("UPDATE messages SET next_dispatch_at = now() WHERE id = ANY($1) AND next_dispatch_at IS NOT NULL");
-            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            await outbox.MarkPublishFailedAsync(ids, dispatchedAt, time.GetUtcNow(), CancellationToken.None);
         }
         catch (NpgsqlException ex)
         {
-            // Harmless: the dispatcher still publishes once RedispatchAfter has passed.
+            // Still not lost: the dispatcher's safety net publishes commands that were never taken
+            // once the queue has been idle for Outbox:LostCommandWindow.
             LogMarkDueFailed(logger, ids.Count, ex.Message);
         }
     }
@@ -92,6 +93,6 @@ public sealed partial class EmailAcceptor(
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Publish of message {MessageId} failed ({Error}); the dispatcher will publish it")]
     private static partial void LogPublishFailed(ILogger logger, Guid messageId, string error);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Could not mark {Count} messages due now ({Error}); they wait for the redispatch delay")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Could not hand {Count} messages back to the outbox ({Error}); the lost-command safety net will publish them")]
     private static partial void LogMarkDueFailed(ILogger logger, int count, string error);
 }

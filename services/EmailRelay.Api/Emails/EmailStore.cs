@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmailRelay.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,13 +14,13 @@ namespace EmailRelay.Api.Emails;
 public sealed class EmailStore(NpgsqlDataSource dataSource)
 {
     public async Task StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime,
-        DateTimeOffset firstDispatchAt, IdempotencyCompletion? idempotency, DateTimeOffset now, CancellationToken cancellationToken)
+        bool publishing, IdempotencyCompletion? idempotency, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var parts = new List<string>();
         var parameters = new List<NpgsqlParameter>();
         if (emails.Count > 0)
         {
-            AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, firstDispatchAt);
+            AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, publishing, now);
         }
         if (idempotency is not null)
         {
@@ -43,21 +44,23 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
     }
 
     private static void AddMessages(List<string> parts, List<NpgsqlParameter> parameters, IReadOnlyList<PreparedEmail> emails,
-        Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime, DateTimeOffset firstDispatchAt)
+        Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime, bool publishing, DateTimeOffset now)
     {
+        var dispatch = emails.Select(e => Outbox.AtAccept(e.Email.SendAt, publishing, now)).ToArray();
         var ids = emails.Select(e => e.Id).ToArray();
         var dueAt = emails.Select(e => e.Email.SendAt ?? e.CreatedAt).ToArray();
         parts.Add(Sql(parameters,
             """
             INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
-                                  send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id)
+                                  send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id,
+                                  dispatched_at)
             SELECT m.id, $2, m.envelope_from, m.from_header, m.subject, m.message_id_header,
                    ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.send_at, m.created_at, m.expires_at,
-                   m.status, m.size_bytes, m.next_dispatch_at, m.event_seq, $15, $17
+                   m.status, m.size_bytes, m.next_dispatch_at, m.event_seq, $15, $17, m.dispatched_at
             FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
-                        $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $16::int[])
+                        $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $16::int[], $18::timestamptz[])
                  AS m(id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
-                      status, size_bytes, next_dispatch_at, event_seq)
+                      status, size_bytes, next_dispatch_at, event_seq, dispatched_at)
             """,
             P(ids), P(apiKeyId),
             P(emails.Select(e => e.Email.From.GetAddress(idnEncode: true)).ToArray()),
@@ -71,9 +74,9 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             P(dueAt.Select(d => d + maxQueueLifetime).ToArray()),
             P(emails.Select(e => e.InitialStatus).ToArray()),
             P(emails.Select(e => e.Message.Mime.Length).ToArray()),
-            P(emails.Select(e => e.Email.SendAt ?? firstDispatchAt).ToArray()),
+            P(dispatch.Select(d => d.NextDispatchAt).ToArray()),
             P(System.Diagnostics.Activity.Current?.TraceId.ToString()),
-            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId)));
+            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId), P(dispatch.Select(d => d.DispatchedAt).ToArray())));
 
         parts.Add(Sql(parameters,
             "INSERT INTO message_contents (message_id, mime) SELECT * FROM unnest($1::uuid[], $2::bytea[])",

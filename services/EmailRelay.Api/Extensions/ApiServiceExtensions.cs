@@ -14,6 +14,7 @@ public static class ApiServiceExtensions
     {
         var services = builder.Services;
         services.AddRelayData(builder.Configuration);
+        services.AddRelayOutbox(builder.Configuration);
         services.AddRelayBus(builder.Configuration);
 
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))

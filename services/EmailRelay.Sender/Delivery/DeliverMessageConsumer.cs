@@ -25,6 +25,7 @@ public sealed partial class DeliverMessageConsumer(
     public async Task Consume(ConsumeContext<DeliverMessage> context)
     {
         var messageId = context.Message.MessageId;
+        DateTimeOffset leasedUntil;
         var delivery = await store.LeaseAsync(messageId, time.GetUtcNow(), options.Value.LeaseDuration, context.CancellationToken);
         if (delivery is null)
         {
@@ -35,29 +36,45 @@ public sealed partial class DeliverMessageConsumer(
         if (time.GetUtcNow() >= delivery.ExpiresAt)
         {
             var expired = AttemptPlanner.Expire(delivery);
-            await RecordWithRetriesAsync(delivery, null, expired, time.GetUtcNow());
+            await RecordWithRetriesAsync(delivery, null, expired, time.GetUtcNow(), delivery.LeasedUntil);
             metrics.Record(expired, null);
             return;
         }
 
         TransactionResult result;
-        try
+        await using (var heartbeat = new LeaseHeartbeat(store, delivery, options.Value.LeaseDuration, time, logger))
         {
-            var message = await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), context.CancellationToken);
-            result = await smtp.RunAsync(message, delivery.EnvelopeFrom, delivery.Recipients.Select(r => r.Address).ToList(), context.CancellationToken);
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            // Shutting down before the transaction finished: hand the recipients back now rather
-            // than make them wait out the lease. Nothing was sent (a send that reached DATA is
-            // reported as a result, never as a cancellation).
-            await store.ReleaseAsync(delivery, CancellationToken.None);
-            throw;
+            // Cancelled when the shutdown grace is over (MassTransit's ConsumerStopTimeout) or the
+            // lease was taken over; the runner honours it only until DATA, never once the message
+            // may be with the remote.
+            using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, heartbeat.Lost);
+            try
+            {
+                var message = await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), abandon.Token);
+                result = await smtp.RunAsync(message, delivery.EnvelopeFrom, delivery.Recipients.Select(r => r.Address).ToList(), abandon.Token);
+            }
+            catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)
+            {
+                // Another sender owns these recipients now: nothing of ours to record.
+                metrics.LeaseLost();
+                return;
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                // The shutdown grace ran out before DATA: hand the recipients back, due at once, so
+                // no one waits out the lease. The consume completes normally, so this command is
+                // acked and exactly one new one follows, from another sender's dispatcher.
+                await store.ReleaseAsync(delivery, CancellationToken.None);
+                metrics.Released();
+                LogReleased(logger, messageId, delivery.Recipients.Count);
+                return;
+            }
+            leasedUntil = heartbeat.LeasedUntil;
         }
 
         var now = time.GetUtcNow();
         var updates = planner.Plan(delivery, result, now, Random.Shared.NextDouble);
-        await RecordWithRetriesAsync(delivery, result, updates, now);
+        await RecordWithRetriesAsync(delivery, result, updates, now, leasedUntil);
         metrics.Record(updates, result.Duration);
         LogAttempt(logger, messageId, delivery.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
             result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
@@ -69,7 +86,7 @@ public sealed partial class DeliverMessageConsumer(
     /// Not the consume token either: the outcome must be written even while stopping.
     /// </summary>
     private async Task RecordWithRetriesAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
-        DateTimeOffset now)
+        DateTimeOffset now, DateTimeOffset leasedUntil)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
@@ -79,7 +96,7 @@ public sealed partial class DeliverMessageConsumer(
                 await store.RecordAsync(delivery, result, updates, now, CancellationToken.None);
                 return;
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && time.GetUtcNow() + delay < delivery.LeasedUntil)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && time.GetUtcNow() + delay < leasedUntil)
             {
                 LogRecordRetry(logger, delivery.MessageId, attempt, ex.Message);
                 await Task.Delay(delay, time);
@@ -92,6 +109,10 @@ public sealed partial class DeliverMessageConsumer(
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug,
         Message = "Message {MessageId}: {Recipients} recipient(s) -> {Statuses} (reply {ReplyCode}, failure {Failure})")]
     private static partial void LogAttempt(ILogger logger, Guid messageId, int recipients, string statuses, int? replyCode, string? failure);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Information,
+        Message = "Stopping: released the lease on {MessageId} ({Recipients} recipient(s)) before DATA; due again at once")]
+    private static partial void LogReleased(ILogger logger, Guid messageId, int recipients);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Recording the outcome of {MessageId} failed (try {Attempt}): {Error}; retrying")]
     private static partial void LogRecordRetry(ILogger logger, Guid messageId, int attempt, string error);

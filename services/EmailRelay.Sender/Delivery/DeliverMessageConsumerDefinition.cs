@@ -5,16 +5,19 @@ namespace EmailRelay.Sender.Delivery;
 
 /// <summary>
 /// One durable quorum queue, <c>deliver-message</c>, shared by every sender replica. Retries here
-/// cover brief database hiccups only; SMTP deferrals wait in PostgreSQL, never in the broker.
+/// cover brief database outages only (a PostgreSQL restart of a few seconds is ridden out before a
+/// command reaches the error queue); SMTP deferrals wait in PostgreSQL, never in the broker.
 /// </summary>
 public sealed class DeliverMessageConsumerDefinition : ConsumerDefinition<DeliverMessageConsumer>
 {
+    public const string QueueName = "deliver-message";
+
     private readonly SenderOptions _options;
 
     public DeliverMessageConsumerDefinition(IOptions<SenderOptions> options)
     {
         _options = options.Value;
-        EndpointName = "deliver-message";
+        EndpointName = QueueName;
         ConcurrentMessageLimit = _options.ConcurrentDeliveries;
     }
 
@@ -23,9 +26,10 @@ public sealed class DeliverMessageConsumerDefinition : ConsumerDefinition<Delive
     {
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
-            rabbit.SetQuorumQueue();
-            rabbit.PrefetchCount = _options.PrefetchCount;
+            DeliverQueueArguments.Apply(rabbit, _options);
+            rabbit.PrefetchCount = _options.ConcurrentDeliveries;
         }
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 2000));
+        // About 16 s in all: longer than a PostgreSQL restart, shorter than the lost-command window.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(250, 500, 1000, 2000, 4000, 8000));
     }
 }

@@ -10,6 +10,9 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _ambiguous;
     private readonly Counter<long> _staleCommands;
     private readonly Histogram<double> _transactionSeconds;
+    private readonly Counter<long> _drained;
+    private readonly Counter<long> _released;
+    private readonly Counter<long> _leasesLost;
 
     public DeliveryMetrics(IMeterFactory meters)
     {
@@ -21,6 +24,12 @@ public sealed class DeliveryMetrics
             description: "DeliverMessage commands that found nothing due (duplicates, or work already done)");
         _transactionSeconds = meter.CreateHistogram<double>("emailrelay.smtp.transaction.duration", unit: "s",
             description: "One SMTP transaction, from renting a session to the final reply");
+        _drained = meter.CreateCounter<long>("emailrelay.commands.drained_from_error_queue",
+            description: "Commands found in deliver-message_error and put back into the outbox (owed: whether the message still had work)");
+        _released = meter.CreateCounter<long>("emailrelay.leases.released",
+            description: "Leases handed back unfinished because the sender was stopping: the message was made due at once");
+        _leasesLost = meter.CreateCounter<long>("emailrelay.leases.lost",
+            description: "Leases a renewal found taken over: the sender had been cut off from the database longer than the lease");
     }
 
     public void Record(IEnumerable<RecipientUpdate> updates, TimeSpan? duration)
@@ -40,4 +49,10 @@ public sealed class DeliveryMetrics
     }
 
     public void NothingToLease() => _staleCommands.Add(1);
+
+    public void DrainedFromErrorQueue(bool owed) => _drained.Add(1, new KeyValuePair<string, object?>("owed", owed));
+
+    public void Released() => _released.Add(1);
+
+    public void LeaseLost() => _leasesLost.Add(1);
 }

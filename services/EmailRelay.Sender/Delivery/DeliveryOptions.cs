@@ -16,15 +16,12 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(0.0, 1.0)] public double RetryJitter { get; set; } = 0.1;
 
     /// <summary>
-    /// How long a sender owns the recipients it leased. It must outlast one SMTP transaction; after
-    /// it, a crashed sender's recipients are published again (DESIGN.md §3.3).
+    /// How long a sender owns the recipients it leased without renewing. The lease is renewed every
+    /// third of it while a transaction runs, so it need not outlast one: it bounds how long a
+    /// crashed sender's recipients wait before another sender takes them (DESIGN.md §3.3).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>How long the dispatcher trusts a publish before publishing the same message again.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromMinutes(2);
+    [Range(typeof(TimeSpan), "00:00:03", "00:10:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

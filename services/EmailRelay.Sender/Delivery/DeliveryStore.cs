@@ -27,7 +27,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("""
+                Command($"""
                     WITH leased AS (
                         UPDATE recipients SET status = 'sending', leased_until = $2, lease_token = $3
                         WHERE message_id = $1
@@ -35,8 +35,12 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                                OR (status = 'sending' AND leased_until < $4))
                         RETURNING ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply
                     ), message AS (
-                        UPDATE messages SET status = 'sending', next_dispatch_at = $2
+                        UPDATE messages SET status = 'sending', {Outbox.Leased("$2")}
                         WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
+                    ), taken AS (
+                        -- Nothing to do, but the command is consumed all the same: no longer with the broker.
+                        UPDATE messages SET {Outbox.Taken}
+                        WHERE id = $1 AND dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased)
                     )
                     SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply FROM leased ORDER BY ordinal
                     """, P(messageId), P(leasedUntil), P(token), P(now)),
@@ -148,6 +152,27 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         SELECT u.event_id, $1, message.project_id, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
                updated.address, updated.status, $12, u.details
         FROM updated JOIN u ON u.ordinal = updated.ordinal CROSS JOIN message
+        """;
+
+    /// <summary>
+    /// Pushes the lease to <paramref name="leasedUntil"/>, and the message's due time with it, if it
+    /// is still this sender's; false if another sender has taken it.
+    /// </summary>
+    public async Task<bool> RenewAsync(LeasedDelivery delivery, DateTimeOffset leasedUntil, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(RenewSql);
+        command.Parameters.AddRange(new NpgsqlParameter[] { P(delivery.MessageId), P(delivery.LeaseToken), P(leasedUntil) });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
+    }
+
+    private static readonly string RenewSql = $"""
+        WITH renewed AS (
+            UPDATE recipients SET leased_until = $3 WHERE message_id = $1 AND lease_token = $2
+            RETURNING 1
+        ), message AS (
+            UPDATE messages SET {Outbox.Renewed("$3")} WHERE id = $1 AND EXISTS (SELECT 1 FROM renewed)
+        )
+        SELECT count(*) FROM renewed
         """;
 
     /// <summary>Gives the lease back untouched, so a sender shutting down doesn't make its recipients wait out the lease.</summary>

@@ -15,6 +15,7 @@ public static class SenderServiceExtensions
     {
         var services = builder.Services;
         services.AddRelayData(builder.Configuration);
+        services.AddRelayOutbox(builder.Configuration);
         services.AddOptions<DeliveryOptions>().Bind(builder.Configuration.GetSection(DeliveryOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SenderOptions>().Bind(builder.Configuration.GetSection(SenderOptions.Section))
@@ -38,11 +39,35 @@ public static class SenderServiceExtensions
                 smarthost.MaxMessagesPerConnection, smarthost.IdleTimeout, sp.GetRequiredService<ILogger<SmtpConnectionPool>>());
         });
         services.AddSingleton<SmtpTransactionRunner>();
+        services.AddSingleton<DeliverQueueProbe>();
+        services.AddSingleton<DispatchMetrics>();
         services.AddHostedService<Dispatcher>();
 
         services.AddRelayBus(builder.Configuration,
-            bus => bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>(),
+            bus =>
+            {
+                bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
+                bus.AddConsumer<ErrorQueueDrainConsumer, ErrorQueueDrainConsumerDefinition>();
+            },
             (context, cfg) => cfg.ConfigureEndpoints(context));
+        services.AddSenderShutdown();
         return builder;
+    }
+
+    /// <summary>
+    /// SIGTERM: MassTransit stops taking commands at once, lets in-flight consumes run for the grace,
+    /// then cancels their tokens (ConsumerStopTimeout; without it they are cancelled at once); the
+    /// consumer then releases what has not reached DATA. MassTransit's stop and the host's shutdown
+    /// get more than the grace, so the releases are written before the process exits.
+    /// </summary>
+    private static void AddSenderShutdown(this IServiceCollection services)
+    {
+        services.AddOptions<MassTransitHostOptions>().PostConfigure<IOptions<SenderOptions>>((o, sender) =>
+        {
+            o.ConsumerStopTimeout = sender.Value.ShutdownGrace;
+            o.StopTimeout = sender.Value.ShutdownGrace + TimeSpan.FromSeconds(5);
+        });
+        services.AddOptions<HostOptions>().PostConfigure<IOptions<SenderOptions>>((o, sender) =>
+            o.ShutdownTimeout = sender.Value.ShutdownGrace + TimeSpan.FromSeconds(10));
     }
 }

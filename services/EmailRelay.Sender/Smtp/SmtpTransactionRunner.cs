@@ -60,9 +60,19 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
         var client = connection.Client;
         client.BeginTransaction();
         var reusable = true;
+        // Cancellation (shutdown, lost lease) stops a transaction only until the server opens DATA:
+        // cut after that, the remote may keep the message and a retry would duplicate it.
+        using var beforeData = new CancellationTokenSource();
+        await using var cancel = cancellationToken.Register(() =>
+        {
+            if (!client.Tracker.DataStarted)
+            {
+                beforeData.Cancel();
+            }
+        });
         try
         {
-            var response = await client.SendAsync(Wire, message, sender, recipients, cancellationToken);
+            var response = await client.SendAsync(Wire, message, sender, recipients, beforeData.Token);
             // MailKit only returns after a 250 to the final dot.
             return (SmtpReplyInfo.From(250, response), false, null);
         }

@@ -17,9 +17,8 @@ public sealed class SenderCrashTests(ITestOutputHelper output)
     {
         await using var stack = await RelayStack.StartAsync("sender-kill", new Dictionary<string, string>
         {
-            // Short leases so recovery is quick; the dispatcher republishes after they expire.
+            // Short leases so recovery is quick; the dispatcher republishes when they lapse.
             ["Delivery__LeaseDuration"] = "00:00:04",
-            ["Delivery__RedispatchAfter"] = "00:00:04",
             ["Sender__ConcurrentDeliveries"] = "16",
             ["Delivery__Smarthost__MaxConnections"] = "8",
         });

@@ -79,8 +79,7 @@ public sealed partial class RelayStack : IAsyncDisposable
             // Seconds, not minutes: the behaviour of the schedule is what is tested, not its length.
             ["Delivery__RetrySchedule"] = "1s,2s",
             ["Delivery__RetryJitter"] = "0",
-            ["Delivery__RedispatchAfter"] = "00:00:05",
-            ["Delivery__LeaseDuration"] = "00:00:20",
+            ["Outbox__PublishRetryDelay"] = "00:00:01",
             ["Dispatcher__PollInterval"] = "00:00:00.200",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
@@ -123,6 +122,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         var sender = ServiceProcess.Start($"sender-{++_senderCount}", TestSettings.ServiceDll("EmailRelay.Sender"), environment,
             Path.Combine(_logDirectory, $"sender-{_senderCount}.log"));
         _senders.Add(sender);
+        _senderPorts[sender] = port;
         await WaitUntilLiveAsync(sender, port, ready: true);
         return sender;
     }
@@ -241,6 +241,7 @@ public sealed partial class RelayStack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
+        _management?.Dispose();
         foreach (var sender in _senders)
         {
             await sender.DisposeAsync();
