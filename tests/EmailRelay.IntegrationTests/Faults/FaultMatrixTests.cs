@@ -99,10 +99,11 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         await Task.Delay(LoadBeforeFault);
 
         var faultAt = DateTimeOffset.UtcNow;
-        TimeSpan restartedIn;
+        TimeSpan stoppedIn = default, restartedIn;
         try
         {
             await SharedServers.StopRabbitMqAsync();
+            stoppedIn = DateTimeOffset.UtcNow - faultAt;
             await Task.Delay(TimeSpan.FromSeconds(5));
         }
         finally
@@ -119,8 +120,8 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         var measured = await stack.MeasureAsync("RabbitMQ restart", load, faultAt, DeliveryDeadline);
         measured = measured with
         {
-            Notes = $"broker down {(faultOver - faultAt).TotalSeconds:0.0} s, {load.AcceptedBetween(faultAt, faultOver)} accepted meanwhile; " +
-                    $"start_app to quorum queue running {restartedIn.TotalSeconds:0.0} s; load stopped at {loadStopped}; {measured.Notes}",
+            Notes = $"stop_app {stoppedIn.TotalSeconds:0.0} s, down 5 s, start_app until the quorum queue ran again {restartedIn.TotalSeconds:0.0} s; " +
+                    $"{load.AcceptedBetween(faultAt, faultOver)} accepted meanwhile; load stopped at {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
@@ -136,9 +137,11 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         await Task.Delay(LoadBeforeFault);
 
         var faultAt = DateTimeOffset.UtcNow;
+        TimeSpan stoppedIn = default;
         try
         {
             await SharedServers.StopPostgresAsync();
+            stoppedIn = DateTimeOffset.UtcNow - faultAt;
             await Task.Delay(TimeSpan.FromSeconds(3));
         }
         finally
@@ -152,7 +155,8 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         var measured = await stack.MeasureAsync("PostgreSQL restart", load, faultAt, DeliveryDeadline);
         measured = measured with
         {
-            Notes = $"database down {(faultOver - faultAt).TotalSeconds:0.0} s; load stopped at {loadStopped}; {measured.Notes}",
+            Notes = $"fast stop {stoppedIn.TotalSeconds:0.0} s, down 3 s, back {(faultOver - faultAt).TotalSeconds:0.0} s after the fault; " +
+                    $"load stopped at {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
