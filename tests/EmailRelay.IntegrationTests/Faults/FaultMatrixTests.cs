@@ -50,7 +50,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         var heldFinal = await stack.SecondsUntilDeliveredAsync(held, faultAt);
         measured = measured with
         {
-            Notes = $"the killed sender held {held.Count}, all delivered {Seconds(heldFinal)} after the kill; load stopped at {loadStopped}; {measured.Notes}",
+            Notes = $"the killed sender held {held.Count}, all delivered {Seconds(heldFinal)} after the kill; new emails until {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
@@ -81,7 +81,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         var measured = await stack.MeasureAsync("sender SIGTERM", load, faultAt, DeliveryDeadline);
         measured = measured with
         {
-            Notes = $"the sender exited {stoppedIn.TotalSeconds:0.0} s after SIGTERM leaving {leftHeld.Count} leased; load stopped at {loadStopped}; {measured.Notes}",
+            Notes = $"the sender exited {stoppedIn.TotalSeconds:0.0} s after SIGTERM leaving {leftHeld.Count} leased; new emails until {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
@@ -121,7 +121,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         measured = measured with
         {
             Notes = $"stop_app {stoppedIn.TotalSeconds:0.0} s, down 5 s, start_app until the quorum queue ran again {restartedIn.TotalSeconds:0.0} s; " +
-                    $"{load.AcceptedBetween(faultAt, faultOver)} accepted meanwhile; load stopped at {loadStopped}; {measured.Notes}",
+                    $"{load.AcceptedBetween(faultAt, faultOver)} accepted meanwhile; new emails until {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
@@ -156,7 +156,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         measured = measured with
         {
             Notes = $"fast stop {stoppedIn.TotalSeconds:0.0} s, down 3 s, back {(faultOver - faultAt).TotalSeconds:0.0} s after the fault; " +
-                    $"load stopped at {loadStopped}; {measured.Notes}",
+                    $"new emails until {loadStopped}; {measured.Notes}",
         };
         await FaultReport.WriteAsync(measured, output);
 
@@ -177,11 +177,12 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
     private static LoadDriver StartLoad(RelayStack stack) =>
         LoadDriver.Start(stack, clients: 4, pause: TimeSpan.FromMilliseconds(50), GiveUpAfter);
 
-    /// <returns>When the last client finished, relative to the fault, for the notes.</returns>
+    /// <returns>When the last new email was started, relative to the fault, for the notes.</returns>
     private static async Task<string> StopLoadAsync(LoadDriver load, DateTimeOffset faultAt)
     {
+        var stopped = DateTimeOffset.UtcNow - faultAt;
         await load.StopAsync();
-        return $"+{(DateTimeOffset.UtcNow - faultAt).TotalSeconds:0.0} s";
+        return $"+{stopped.TotalSeconds:0.0} s";
     }
 
     private static void AssertNothingLost(FaultMeasurement measured, LoadDriver load, RelayStack stack)
