@@ -11,6 +11,7 @@ public sealed partial class RelayStack
 {
     private readonly Dictionary<ServiceProcess, int> _senderPorts = [];
     private HttpClient? _management;
+    private RabbitMQ.Client.IConnection? _amqp;
 
     private HttpClient Management => _management ??= CreateManagementClient();
 
@@ -58,6 +59,23 @@ public sealed partial class RelayStack
         publish.EnsureSuccessStatusCode();
         var routed = JsonDocument.Parse(await publish.Content.ReadAsStringAsync()).RootElement.GetProperty("routed").GetBoolean();
         Assert.True(routed, $"the message was not routed to {to}");
+    }
+
+    /// <summary>
+    /// The exact number of ready messages in a queue now (a passive declare over AMQP), where the
+    /// management API only has a sample up to 5 s old.
+    /// </summary>
+    public async Task<uint> ReadyNowAsync(string queue)
+    {
+        _amqp ??= await new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = TestSettings.RabbitHost,
+            VirtualHost = VirtualHost.Name,
+            UserName = TestSettings.RabbitUser,
+            Password = TestSettings.RabbitPassword,
+        }.CreateConnectionAsync();
+        await using var channel = await _amqp.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
     /// <summary>Empties a queue, as an operator's purge does.</summary>

@@ -242,6 +242,10 @@ public sealed partial class RelayStack : IAsyncDisposable
     {
         Api.Dispose();
         _management?.Dispose();
+        if (_amqp is not null)
+        {
+            await _amqp.DisposeAsync();
+        }
         foreach (var sender in _senders)
         {
             await sender.DisposeAsync();
