@@ -16,7 +16,7 @@ public static class SharedServers
     private static string PostgresVersion =>
         Directory.GetDirectories("/etc/postgresql").Select(Path.GetFileName).OrderBy(v => int.Parse(v!, System.Globalization.CultureInfo.InvariantCulture)).Last()!;
 
-    /// <summary>A fast shutdown, as a pod's PostgreSQL gets: sessions are cut, open transactions roll back.</summary>
+    /// <summary>A fast shutdown, as a restart by an operator or a failover does: sessions are cut, open transactions roll back.</summary>
     public static Task StopPostgresAsync() => RunAsync("pg_ctlcluster", PostgresVersion, "main", "stop", "--mode", "fast");
 
     /// <summary>Starts the cluster unless it runs (so a finally block may call it whatever happened before).</summary>
