@@ -27,23 +27,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command($"""
-                    WITH leased AS (
-                        UPDATE recipients SET status = 'sending', leased_until = $2, lease_token = $3
-                        WHERE message_id = $1
-                          AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
-                               OR (status = 'sending' AND leased_until < $4))
-                        RETURNING ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply
-                    ), message AS (
-                        UPDATE messages SET status = 'sending', {Outbox.Leased("$2")}
-                        WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
-                    ), taken AS (
-                        -- Nothing to do, but the command is consumed all the same: no longer with the broker.
-                        UPDATE messages SET {Outbox.Taken}
-                        WHERE id = $1 AND dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased)
-                    )
-                    SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply FROM leased ORDER BY ordinal
-                    """, P(messageId), P(leasedUntil), P(token), P(now)),
+                Command(LeaseSql, P(messageId), P(leasedUntil), P(token), P(now)),
                 Command("""
                     SELECT m.envelope_from, m.expires_at, c.mime
                     FROM messages m JOIN message_contents c ON c.message_id = m.id
@@ -67,6 +51,24 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         return new LeasedDelivery(messageId, token, leasedUntil, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
             reader.GetFieldValue<byte[]>(2), recipients);
     }
+
+    private static readonly string LeaseSql = $"""
+        WITH leased AS (
+            UPDATE recipients SET status = 'sending', leased_until = $2, lease_token = $3
+            WHERE message_id = $1
+              AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
+                   OR (status = 'sending' AND leased_until < $4))
+            RETURNING ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply
+        ), message AS (
+            UPDATE messages SET status = 'sending', {Outbox.Leased("$2")}
+            WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
+        ), taken AS (
+            -- Nothing to do, but the command is consumed all the same: no longer with the broker.
+            UPDATE messages SET {Outbox.Taken}
+            WHERE id = $1 AND dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased)
+        )
+        SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply FROM leased ORDER BY ordinal
+        """;
 
     /// <summary>
     /// Commits one attempt in ONE statement (atomic without BEGIN/COMMIT round trips): the attempt
@@ -175,7 +177,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         SELECT count(*) FROM renewed
         """;
 
-    /// <summary>Gives the lease back untouched, so a sender shutting down doesn't make its recipients wait out the lease.</summary>
+    /// <summary>
+    /// Gives the lease back untouched, so a sender shutting down doesn't make its recipients wait out
+    /// the lease: they were due, so the message is due again at once.
+    /// </summary>
     public async Task ReleaseAsync(LeasedDelivery delivery, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

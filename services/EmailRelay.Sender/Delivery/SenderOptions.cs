@@ -16,8 +16,9 @@ public sealed class SenderOptions
 
     /// <summary>
     /// On SIGTERM: how long in-flight transactions may run to their end. After it, those that have
-    /// not reached DATA are cancelled and their recipients handed back, due at once. The host's
-    /// shutdown timeout is set above it; keep the pod's terminationGracePeriodSeconds above that.
+    /// not reached DATA are cancelled and their recipients handed back, due at once. One past DATA
+    /// still runs to its reply or its command timeout, so the host's shutdown timeout is set to the
+    /// grace plus the smarthost command timeout plus 10 s; keep terminationGracePeriodSeconds above it.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);

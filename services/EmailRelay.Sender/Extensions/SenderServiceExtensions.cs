@@ -57,17 +57,21 @@ public static class SenderServiceExtensions
     /// <summary>
     /// SIGTERM: MassTransit stops taking commands at once, lets in-flight consumes run for the grace,
     /// then cancels their tokens (ConsumerStopTimeout; without it they are cancelled at once); the
-    /// consumer then releases what has not reached DATA. MassTransit's stop and the host's shutdown
-    /// get more than the grace, so the releases are written before the process exits.
+    /// consumer then releases what has not reached DATA. A transaction past DATA is never cut (the
+    /// remote may have the message): it ends with the reply or the command timeout, recorded either
+    /// way, so MassTransit's stop and the host's shutdown wait for that too before the process exits.
     /// </summary>
     private static void AddSenderShutdown(this IServiceCollection services)
     {
-        services.AddOptions<MassTransitHostOptions>().PostConfigure<IOptions<SenderOptions>>((o, sender) =>
+        services.AddOptions<MassTransitHostOptions>().PostConfigure<IOptions<SenderOptions>, IOptions<DeliveryOptions>>((o, sender, delivery) =>
         {
             o.ConsumerStopTimeout = sender.Value.ShutdownGrace;
-            o.StopTimeout = sender.Value.ShutdownGrace + TimeSpan.FromSeconds(5);
+            o.StopTimeout = StopTimeout(sender.Value, delivery.Value);
         });
-        services.AddOptions<HostOptions>().PostConfigure<IOptions<SenderOptions>>((o, sender) =>
-            o.ShutdownTimeout = sender.Value.ShutdownGrace + TimeSpan.FromSeconds(10));
+        services.AddOptions<HostOptions>().PostConfigure<IOptions<SenderOptions>, IOptions<DeliveryOptions>>((o, sender, delivery) =>
+            o.ShutdownTimeout = StopTimeout(sender.Value, delivery.Value) + TimeSpan.FromSeconds(5));
     }
+
+    private static TimeSpan StopTimeout(SenderOptions sender, DeliveryOptions delivery) =>
+        sender.ShutdownGrace + delivery.Smarthost.CommandTimeout + TimeSpan.FromSeconds(5);
 }

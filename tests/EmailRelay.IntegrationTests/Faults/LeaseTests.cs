@@ -106,6 +106,35 @@ public sealed class LeaseTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sigterm_past_the_grace_never_cuts_a_transaction_that_reached_data()
+    {
+        await using var stack = await RelayStack.StartAsync("sigterm-after-data", new Dictionary<string, string>
+        {
+            ["Sender__ShutdownGrace"] = "00:00:01",
+            ["Delivery__Smarthost__CommandTimeout"] = "00:00:30",
+        });
+        // The remote holds the message for 5 s before its 250: cutting it now could duplicate it.
+        stack.Smtp.Behavior.DataReplyDelay = TimeSpan.FromSeconds(5);
+        var to = Emails.Unique("in-data");
+        var id = await stack.SendAsync(Emails.Simple(to));
+        await stack.WaitUntilAsync(() => Task.FromResult(stack.Smtp.Commands.Any(c => c.StartsWith("DATA", StringComparison.OrdinalIgnoreCase))),
+            TimeSpan.FromSeconds(20), "the server received DATA");
+
+        var clock = Stopwatch.StartNew();
+        await stack.Senders[0].StopAsync(TimeSpan.FromSeconds(60));
+        var exitedAfter = clock.Elapsed;
+
+        var email = await stack.GetEmailAsync(id);
+        Assert.Equal("delivered", email.Str("status"));
+        Assert.Equal(1, email.Recipient(to).GetProperty("attempts").GetInt32());
+        Assert.Single(stack.Smtp.Messages, m => m.Recipients.Contains(to));
+        Assert.DoesNotContain("released the lease", stack.Senders[0].Tail(400), StringComparison.Ordinal);
+        // It waited for the reply, past the 1 s grace.
+        Assert.True(exitedAfter > TimeSpan.FromSeconds(2), $"the sender exited after {exitedAfter}, before the reply");
+        output.WriteLine($"SIGTERM during DATA with a 1 s grace: the sender waited for the 250 and exited after {exitedAfter.TotalSeconds:F1} s; delivered once");
+    }
+
+    [Fact]
     public async Task Work_of_a_killed_sender_is_delivered_by_another_within_30_seconds_with_default_leases()
     {
         await using var stack = await RelayStack.StartAsync("kill-default-lease", new Dictionary<string, string>
