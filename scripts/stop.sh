@@ -2,6 +2,7 @@
 # stop.sh — stop what scripts/start.sh started (PostgreSQL and RabbitMQ stay up: other work may use them).
 #   scripts/stop.sh                  everything in .run/pids
 #   scripts/stop.sh sender-2 api-2   only those, by the names in .run/pids (the others keep running)
+#   STOP_TIMEOUT (160): seconds to wait for a graceful exit before SIGKILL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIDS=.run/pids
@@ -23,9 +24,10 @@ while read -r pid name; do
   [ -n "$pid" ] || continue
   kill -TERM "$pid" 2>/dev/null && echo "[stop] $name ($pid)" || true
 done <<< "$targets"
-# Graceful shutdown lets senders finish in-flight SMTP transactions (their host allows
-# Sender__ShutdownGrace + 10 s, 30 s by default); give it 40 s, then insist.
-for _ in $(seq 1 80); do
+# Graceful shutdown lets senders finish in-flight SMTP transactions. A sender never cuts one past
+# DATA, so its host may take up to ShutdownGrace + CommandTimeout + 10 s (2 min 30 s by default,
+# only when a smarthost stalls): wait a little longer than that (STOP_TIMEOUT, seconds), then insist.
+for _ in $(seq 1 $(( ${STOP_TIMEOUT:-160} * 2 ))); do
   alive=0
   while read -r pid _; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done <<< "$targets"
   [ "$alive" = 0 ] && break
