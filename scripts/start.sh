@@ -1,29 +1,71 @@
 #!/usr/bin/env bash
 # start.sh — run EmailRelay on this machine: provision PostgreSQL and RabbitMQ, build, migrate, start
-# api, sender and tracking in the background, send a real email through the API and print its
-# tracking record. Logs and pid files go to .run/ (git-ignored); scripts/stop.sh stops it all.
+# api(s), sender(s) and tracking in the background, send a real email through the API and print its
+# tracking record. Logs go to .run/logs/ (git-ignored); .run/pids holds one "PID NAME" line per
+# process (api, api-2, …, sender, sender-2, …, tracking, catcher); scripts/stop.sh stops them all,
+# or only those it is given by name.
 #
 # Any configuration key can be given as an environment variable (Section__Key) and reaches the
 # services, e.g. Delivery__Smarthost__Host=smtp.example.net Delivery__Smarthost__Tls=required.
 # Without a configured smarthost, a local SMTP catcher (tools/EmailRelay.DevSmtp) receives the mail
 # and keeps each message under .run/mail/.
-#   API_PORT (8080), SENDER_PORT (8081), TRACKING_PORT (8082), CATCHER_PORT (2525),
+#   EMAILRELAY_APIS (1), EMAILRELAY_SENDERS (1): how many of each to run.
+#   Ports, one block after the other: APIs from API_PORT (8080) up, then the senders from
+#   SENDER_PORT (the port after the last API) up, then TRACKING_PORT (the port after the last
+#   sender); CATCHER_PORT (2525). The defaults give 8080, 8081, 8082, as with one of each.
 #   CONFIGURATION (Release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUN=$ROOT/.run
 CONFIGURATION=${CONFIGURATION:-Release}
+APIS=${EMAILRELAY_APIS:-1}
+SENDERS=${EMAILRELAY_SENDERS:-1}
 API_PORT=${API_PORT:-8080}
-SENDER_PORT=${SENDER_PORT:-8081}
-TRACKING_PORT=${TRACKING_PORT:-8082}
+SENDER_PORT=${SENDER_PORT:-$((API_PORT + APIS))}
+TRACKING_PORT=${TRACKING_PORT:-$((SENDER_PORT + SENDERS))}
 CATCHER_PORT=${CATCHER_PORT:-2525}
 API_URL="http://127.0.0.1:$API_PORT"
 
 log() { printf '[start] %s\n' "$*" >&2; }
 fail() { log "$*"; exit 1; }
 
+for n in "$APIS" "$SENDERS"; do
+  case "$n" in ''|*[!0-9]*|0) fail "EMAILRELAY_APIS and EMAILRELAY_SENDERS are whole numbers from 1 (got '$n')";; esac
+done
+
+# Every process this run starts, in start order, and its port; "api" is the one the test email and
+# the printed URL use.
+NAMES=(); declare -A PORTS=()
+add() { NAMES+=("$1"); PORTS[$1]=$2; }
+numbered() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }   # api, api-2, api-3, …
+[ -z "${Delivery__Smarthost__Host:-}" ] && add catcher "$CATCHER_PORT"
+for i in $(seq 1 "$APIS"); do add "$(numbered api "$i")" $((API_PORT + i - 1)); done
+for i in $(seq 1 "$SENDERS"); do add "$(numbered sender "$i")" $((SENDER_PORT + i - 1)); done
+add tracking "$TRACKING_PORT"
+
+# A port already taken is refused before anything starts, naming it: otherwise whatever holds it
+# answers the readiness check in place of the new process, whose crash then goes unnoticed.
+check_ports() {
+  local name port holder taken="" seen=" "
+  for name in "${NAMES[@]}"; do
+    port=${PORTS[$name]}
+    case "$port" in ''|*[!0-9]*) fail "port '$port' for $name is not a number";; esac
+    case "$seen" in *" $port "*) fail "port $port is given to two processes: API_PORT, SENDER_PORT, TRACKING_PORT or CATCHER_PORT overlap";; esac
+    seen="$seen$port "
+    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+      holder=$(command -v ss >/dev/null && ss -Hltnp "sport = :$port" 2>/dev/null \
+        | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/ by \1 (pid \2)/p' | head -n 1 || true)
+      taken="$taken
+  port $port, needed for $name, is already in use$holder"
+    fi
+  done
+  [ -z "$taken" ] || fail "cannot start:$taken
+stop what holds it, or choose other ports (API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT)"
+}
+
 [ -f "$RUN/pids" ] && { log "stopping the previous run first"; bash scripts/stop.sh; }
+check_ports
 mkdir -p "$RUN/logs"
 
 bash scripts/deps.sh
@@ -46,6 +88,8 @@ export Auth__BootstrapKey
 log "migrating the schema"
 dotnet "$(bin services/EmailRelay.Api)" migrate
 
+check_ports   # again: the build took a while, and nothing has been launched yet
+
 : > "$RUN/pids"
 launch() { # name dll [args...]
   local name=$1; shift
@@ -59,22 +103,33 @@ if [ -z "${Delivery__Smarthost__Host:-}" ]; then
   export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$CATCHER_PORT Delivery__Smarthost__Tls=none
 fi
 
-ASPNETCORE_URLS=$API_URL launch api "$(bin services/EmailRelay.Api)"
-ASPNETCORE_URLS=http://127.0.0.1:$SENDER_PORT launch sender "$(bin services/EmailRelay.Sender)"
-ASPNETCORE_URLS=http://127.0.0.1:$TRACKING_PORT launch tracking "$(bin services/EmailRelay.Tracking)"
+url() { echo "http://127.0.0.1:${PORTS[$1]}"; }
+for name in "${NAMES[@]}"; do
+  case "$name" in
+    api*) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Api)" ;;
+    sender*) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Sender)" ;;
+    tracking) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Tracking)" ;;
+  esac
+done
 
-wait_ready() { # name port
+wait_ready() { # name: alive and answering (HTTP readiness; the catcher just listens)
+  local port=${PORTS[$1]} pid
+  pid=$(awk -v n="$1" '$2==n {print $1}' "$RUN/pids")
   for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$(awk -v n="$1" '$2==n {print $1}' "$RUN/pids")" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 30 "$RUN/logs/$1.log" >&2; fail "$1 exited during start (log: .run/logs/$1.log)"
+    fi
+    if [ "$1" = catcher ]; then
+      timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+    else
+      curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
     fi
     sleep 0.5
   done
   tail -n 30 "$RUN/logs/$1.log" >&2; fail "$1 not ready after 60 s (log: .run/logs/$1.log)"
 }
-wait_ready api "$API_PORT"; wait_ready sender "$SENDER_PORT"; wait_ready tracking "$TRACKING_PORT"
-log "api, sender and tracking are ready"
+for name in "${NAMES[@]}"; do wait_ready "$name"; done
+log "ready: ${NAMES[*]}"
 
 auth=(-H "Authorization: Bearer $Auth__BootstrapKey")
 accepted=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' -X POST "$API_URL/v1/emails" -d @- <<JSON
@@ -94,11 +149,16 @@ for _ in $(seq 1 120); do
 done
 if command -v python3 >/dev/null; then printf '%s' "$record" | python3 -m json.tool; else printf '%s\n' "$record"; fi
 case "$record" in *'"status":"delivered"'*) ;; *) fail "the test email was not delivered (logs in .run/logs/)";; esac
+# Still all there: a process that lost its port, or crashed just after its first health check, shows now.
+while read -r pid name; do
+  kill -0 "$pid" 2>/dev/null || { tail -n 30 "$RUN/logs/$name.log" >&2; fail "$name ($pid) has exited (log: .run/logs/$name.log)"; }
+done < "$RUN/pids"
 
 cat <<DONE
 
 EmailRelay is running.
   API            $API_URL   (OpenAPI: $API_URL/openapi/v1.json)
   bootstrap key  $Auth__BootstrapKey
-  logs           .run/logs/        stop with: scripts/stop.sh
+  processes      $(awk '{printf "%s%s", sep, $2; sep=" "}' "$RUN/pids")   (PID NAME lines in .run/pids)
+  logs           .run/logs/        stop with: scripts/stop.sh [NAME...]
 DONE
