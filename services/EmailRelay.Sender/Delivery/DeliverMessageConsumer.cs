@@ -32,6 +32,7 @@ public sealed partial class DeliverMessageConsumer(
             metrics.NothingToLease();
             return;
         }
+        metrics.TakenOver(delivery.Recipients.Count(r => r.TakenOverFromLapsedLease));
 
         if (time.GetUtcNow() >= delivery.ExpiresAt)
         {

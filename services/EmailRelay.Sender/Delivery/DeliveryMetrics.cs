@@ -19,7 +19,7 @@ public sealed class DeliveryMetrics
         var meter = meters.Create(ServiceDefaultsExtensions.MeterName);
         _outcomes = meter.CreateCounter<long>("emailrelay.recipients.outcomes", description: "Recipient outcomes by status");
         _ambiguous = meter.CreateCounter<long>("emailrelay.deliveries.ambiguous",
-            description: "Attempts cut off after DATA and before the final reply: the remote may have the message");
+            description: "Attempts that may have delivered without our knowing (cut off after DATA, or held by a sender whose lease lapsed): the remote may have the message");
         _staleCommands = meter.CreateCounter<long>("emailrelay.commands.nothing_to_lease",
             description: "DeliverMessage commands that found nothing due (duplicates, or work already done)");
         _transactionSeconds = meter.CreateHistogram<double>("emailrelay.smtp.transaction.duration", unit: "s",
@@ -49,6 +49,15 @@ public sealed class DeliveryMetrics
     }
 
     public void NothingToLease() => _staleCommands.Add(1);
+
+    /// <summary>Recipients taken over from a lapsed lease: their cut-off attempts were recorded as ambiguous.</summary>
+    public void TakenOver(int recipients)
+    {
+        if (recipients > 0)
+        {
+            _ambiguous.Add(recipients, new KeyValuePair<string, object?>("cause", "lease_lapsed"));
+        }
+    }
 
     public void DrainedFromErrorQueue(bool owed) => _drained.Add(1, new KeyValuePair<string, object?>("owed", owed));
 

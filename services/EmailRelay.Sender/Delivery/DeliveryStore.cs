@@ -16,7 +16,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// Leases every recipient of the message that is due, or whose previous lease expired (its
-    /// sender died). Returns null when there is nothing to do: a duplicate or early command.
+    /// sender died; that sender's cut-off attempt is recorded as ambiguous). Returns null when there
+    /// is nothing to do: a duplicate or early command.
     /// </summary>
     public async Task<LeasedDelivery?> LeaseAsync(Guid messageId, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
@@ -41,7 +42,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             recipients.Add(new LeasedRecipient(reader.GetInt16(0), reader.GetString(1), reader.GetInt32(2),
                 reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(5) ? null : reader.GetString(5), TakenOverFromLapsedLease: reader.GetBoolean(6)));
         }
         await reader.NextResultAsync(cancellationToken);
         if (recipients.Count == 0 || !await reader.ReadAsync(cancellationToken))
@@ -52,13 +53,30 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             reader.GetFieldValue<byte[]>(2), recipients);
     }
 
+    // A recipient still 'sending' after its lease ran out was held by a sender that stopped
+    // mid-transaction (kill -9, OOM, a lost node). Whether that sender's DATA reached the remote is
+    // unknowable now, so its cut-off attempt is recorded here — once, by whoever takes the
+    // recipient over — as deferred and ambiguous: a duplicate it causes is then counted like any
+    // other (DESIGN.md §3), and the recipient's attempt count includes it.
+    private const string LapsedReply =
+        "lease lapsed: the sender delivering this stopped mid-transaction; the remote may have received the message";
+
     private static readonly string LeaseSql = $"""
-        WITH leased AS (
-            UPDATE recipients SET status = 'sending', leased_until = $2, lease_token = $3
+        WITH due AS (
+            SELECT ordinal, status = 'sending' AS lapsed FROM recipients
             WHERE message_id = $1
               AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
                    OR (status = 'sending' AND leased_until < $4))
-            RETURNING ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply
+            FOR UPDATE
+        ), leased AS (
+            UPDATE recipients r SET status = 'sending', leased_until = $2, lease_token = $3,
+                                    attempts = r.attempts + CASE WHEN due.lapsed THEN 1 ELSE 0 END
+            FROM due
+            WHERE r.message_id = $1 AND r.ordinal = due.ordinal
+            RETURNING r.ordinal, r.address, r.attempts, r.last_reply_code, r.last_enhanced_code, r.last_reply, due.lapsed
+        ), lapsed_attempts AS (
+            INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, tls, reply, outcome, ambiguous)
+            SELECT $1, ordinal, attempts, $4, 0, false, '{LapsedReply}', 'deferred', true FROM leased WHERE lapsed
         ), message AS (
             UPDATE messages SET status = 'sending', {Outbox.Leased("$2")}
             WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
@@ -67,7 +85,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             UPDATE messages SET {Outbox.Taken}
             WHERE id = $1 AND dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased)
         )
-        SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply FROM leased ORDER BY ordinal
+        SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply, lapsed FROM leased ORDER BY ordinal
         """;
 
     /// <summary>

@@ -10,6 +10,9 @@ public sealed record LeasedDelivery(
     byte[] Mime,
     IReadOnlyList<LeasedRecipient> Recipients);
 
-/// <summary>A leased recipient, with the reply that last deferred it (if any) to explain an expiry.</summary>
+/// <summary>
+/// A leased recipient, with the reply that last deferred it (if any) to explain an expiry, and
+/// whether it was taken over from a sender whose lease lapsed mid-transaction.
+/// </summary>
 public sealed record LeasedRecipient(short Ordinal, string Address, int Attempts, int? LastReplyCode = null,
-    string? LastEnhancedCode = null, string? LastReply = null);
+    string? LastEnhancedCode = null, string? LastReply = null, bool TakenOverFromLapsedLease = false);

@@ -66,7 +66,12 @@ public sealed class SenderCrashTests(ITestOutputHelper output)
         Directory.CreateDirectory(TestSettings.ResultsDirectory);
         await File.WriteAllTextAsync(Path.Combine(TestSettings.ResultsDirectory, "sender-kill.report"), report + Environment.NewLine);
 
-        // A duplicate can only come from a transaction in flight at the kill: at most one per leased recipient.
+        // A duplicate can only come from a transaction in flight at the kill: at most one per leased
+        // recipient, and each such recipient's cut-off attempt was recorded as ambiguous by the sender
+        // that took it over.
         Assert.True(duplicates <= sending, $"{duplicates} duplicates but only {sending} recipients were in flight");
+        Assert.True(duplicates <= ambiguous, $"{duplicates} duplicates but only {ambiguous} attempts recorded as ambiguous");
+        Assert.Equal(sending, await stack.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM delivery_attempts WHERE ambiguous AND reply LIKE 'lease lapsed:%'"));
     }
 }
