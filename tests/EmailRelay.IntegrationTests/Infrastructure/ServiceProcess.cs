@@ -19,6 +19,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
     public bool HasExited => _process.HasExited;
+
+    /// <summary>0 after a graceful shutdown; 137 (SIGKILL) when <see cref="StopAsync"/> had to kill it.</summary>
+    public int ExitCode => _process.ExitCode;
     public int Id => _process.Id;
 
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logFile, params string[] args)
