@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using static EmailRelay.Data.NpgsqlShorthand;
 
 namespace EmailRelay.Data;
 
@@ -146,6 +147,4 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
         }
         return ids;
     }
-
-    private static NpgsqlParameter<T> P<T>(T value) => new() { TypedValue = value };
 }

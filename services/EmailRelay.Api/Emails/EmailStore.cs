@@ -3,6 +3,7 @@ using EmailRelay.Api.Idempotency;
 using EmailRelay.Data;
 using Npgsql;
 using NpgsqlTypes;
+using static EmailRelay.Data.NpgsqlShorthand;
 
 namespace EmailRelay.Api.Emails;
 
@@ -134,8 +135,6 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
 
     // A handful of (part, offset) pairs exist; renumber each once.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Sql, int Offset), string> Renumbered = new();
-
-    private static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
 
     private static NpgsqlParameter Clone(NpgsqlParameter parameter) => parameter.Clone();
 

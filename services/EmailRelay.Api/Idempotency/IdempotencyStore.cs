@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Npgsql;
+using static EmailRelay.Data.NpgsqlShorthand;
 
 namespace EmailRelay.Api.Idempotency;
 
@@ -94,15 +95,6 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, TimeProvider t
           SET request_hash = excluded.request_hash, created_at = excluded.created_at, completed_at = excluded.completed_at,
               status_code = excluded.status_code, location = excluded.location, response_body = excluded.response_body
         """;
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    private static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
 
     private sealed record StoredRow(byte[] RequestHash, int StatusCode, string? Location, byte[] Body);
 }

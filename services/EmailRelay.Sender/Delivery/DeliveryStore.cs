@@ -4,6 +4,7 @@ using EmailRelay.Data;
 using EmailRelay.Sender.Smtp;
 using Npgsql;
 using NpgsqlTypes;
+using static EmailRelay.Data.NpgsqlShorthand;
 
 namespace EmailRelay.Sender.Delivery;
 
@@ -230,13 +231,4 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             ["ambiguous"] = update.Ambiguous ? true : null,
             ["next_attempt_at"] = update.NextAttemptAt,
         }.Where(p => p.Value is not null).ToDictionary());
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    private static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
 }

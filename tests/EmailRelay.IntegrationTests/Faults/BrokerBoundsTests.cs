@@ -83,7 +83,12 @@ public sealed class BrokerBoundsTests(ITestOutputHelper output)
                 await Task.Delay(100);
             }
         });
-        await stack.SendBatchAsync(Enumerable.Range(0, count).Select(i => (object)Emails.Simple(Emails.Unique($"limit-{i}"))).ToList());
+        // Three batches one after the other: a single burst can land whole before the quorum queue
+        // applies its limit, but the later batches meet a queue already over it and are refused.
+        for (var batch = 0; batch < count; batch += 100)
+        {
+            await stack.SendBatchAsync(Enumerable.Range(batch, 100).Select(i => (object)Emails.Simple(Emails.Unique($"limit-{i}"))).ToList());
+        }
         var acceptedAt = clock.Elapsed.TotalSeconds;
         var refusedAtAccept = await stack.CounterAsync(null, "emailrelay_emails_publish_left_to_dispatcher_total");
         await stack.WaitUntilAsync(async () => await stack.RecipientsAsync(Pending) == 0, TimeSpan.FromSeconds(50), "every recipient is final");
