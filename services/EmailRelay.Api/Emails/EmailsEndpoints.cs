@@ -235,7 +235,7 @@ public static class EmailsEndpoints
         var limit = QueryParameters.Limit(query, errors);
         var since = QueryParameters.Time(query, "since", errors);
         var until = QueryParameters.Time(query, "until", errors);
-        var after = QueryParameters.Cursor(query, errors);
+        var after = QueryParameters.After(query, errors);
         var (recipient, from, tag) = (QueryParameters.Text(query, "recipient", errors), QueryParameters.Text(query, "from", errors),
             QueryParameters.Text(query, "tag", errors));
         if (errors.Count > 0)

@@ -26,7 +26,7 @@ public static class EventsEndpoints
         var type = QueryParameters.OneOf(query, "type", EventTypes, errors);
         var limit = QueryParameters.Limit(query, errors);
         var since = QueryParameters.Time(query, "since", errors);
-        var after = QueryParameters.Cursor(query, errors);
+        var after = QueryParameters.After(query, errors);
         var recipient = QueryParameters.Text(query, "recipient", errors);
         Guid? emailId = null;
         if (query["email_id"].Count > 0)

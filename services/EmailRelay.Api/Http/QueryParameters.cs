@@ -27,13 +27,14 @@ public static class QueryParameters
         return defaultLimit;
     }
 
-    public static Guid? Cursor(IQueryCollection query, ValidationErrors errors)
+    /// <summary>The id a keyset page starts after, from <c>cursor</c>.</summary>
+    public static Guid? After(IQueryCollection query, ValidationErrors errors)
     {
         if (!Single(query, "cursor", errors, out var value) || value is null)
         {
             return null;
         }
-        if (Http.Cursor.TryDecode(value, out var cursor))
+        if (Cursor.TryDecode(value, out var cursor))
         {
             return cursor;
         }

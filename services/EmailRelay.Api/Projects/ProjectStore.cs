@@ -53,12 +53,6 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<UpdateResult> UpdateAsync(Guid id, ProjectChanges changes, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (changes.Name is not null && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM projects WHERE name = @name AND id <> @id)", new { id, name = changes.Name },
-                cancellationToken: cancellationToken)))
-        {
-            return new UpdateResult(null, NameTaken: true);
-        }
         try
         {
             var project = await connection.QuerySingleOrDefaultAsync<ProjectRecord>(new CommandDefinition(
@@ -76,7 +70,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            // Renamed to the same name by a concurrent request between the check and the update.
+            // The unique index is the one judge of a taken name, whatever runs concurrently.
             return new UpdateResult(null, NameTaken: true);
         }
     }

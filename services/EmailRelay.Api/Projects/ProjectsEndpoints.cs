@@ -60,7 +60,7 @@ public static class ProjectsEndpoints
     {
         var errors = new ValidationErrors();
         var limit = QueryParameters.Limit(request.Query, errors);
-        var after = QueryParameters.Cursor(request.Query, errors);
+        var after = QueryParameters.After(request.Query, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors.ToDictionary());

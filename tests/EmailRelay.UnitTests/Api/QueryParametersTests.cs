@@ -56,7 +56,7 @@ public sealed class QueryParametersTests
         _ = name switch
         {
             "limit" => QueryParameters.Limit(query, errors),
-            "cursor" => (object?)QueryParameters.Cursor(query, errors),
+            "cursor" => (object?)QueryParameters.After(query, errors),
             "since" => QueryParameters.Time(query, "since", errors),
             "status" => QueryParameters.OneOf(query, "status", ["1", "2"], errors),
             _ => QueryParameters.Text(query, name, errors),
