@@ -1,5 +1,12 @@
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
+using EmailRelay.Tracking.Bounces;
+
+if (args is [ParseBounceCommand.Name, .. var files])
+{
+    Environment.ExitCode = await ParseBounceCommand.RunAsync(files, Console.Out, Console.Error, CancellationToken.None);
+    return;
+}
 
 // Tracking's consumers (timeline fan-out, suppressions, webhooks, bounce intake) come later; for
 // now it is a host that is deployed, probed and scraped like the others.

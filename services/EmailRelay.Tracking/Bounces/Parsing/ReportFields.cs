@@ -1,0 +1,111 @@
+namespace EmailRelay.Tracking.Bounces.Parsing;
+
+/// <summary>
+/// Reads the field syntax shared by message/delivery-status (RFC 3464 §2.1) and
+/// message/feedback-report (RFC 5965 §3.1): "Name: value" lines, continuation lines that start
+/// with a blank, groups separated by blank lines. Lines that are not fields (prose around fields
+/// pasted into a text part) are skipped, so the same reader serves mislabelled parts.
+/// </summary>
+internal static class ReportFields
+{
+    private const int MaxNameLength = 64;
+    private const int MaxValueLength = 4096;
+
+    public static List<List<ReportField>> ReadGroups(string text, int maxFields = 4096)
+    {
+        List<List<ReportField>> groups = [];
+        List<ReportField> current = [];
+        string? name = null;
+        System.Text.StringBuilder value = new();
+        var count = 0;
+
+        void EndField()
+        {
+            if (name is not null)
+            {
+                current.Add(new ReportField(name, value.ToString().Trim()));
+                name = null;
+                value.Clear();
+            }
+        }
+
+        void EndGroup()
+        {
+            EndField();
+            if (current.Count > 0)
+            {
+                groups.Add(current);
+                current = [];
+            }
+        }
+
+        foreach (var range in text.AsSpan().Split('\n'))
+        {
+            var line = text.AsSpan()[range].TrimEnd('\r');
+            if (line.IsWhiteSpace())
+            {
+                EndGroup();
+                continue;
+            }
+
+            if (line[0] is ' ' or '\t')
+            {
+                if (name is not null && value.Length < MaxValueLength)
+                {
+                    value.Append(' ').Append(line.Trim());
+                }
+
+                continue;
+            }
+
+            EndField();
+            var colon = line.IndexOf(':');
+            if (colon <= 0 || colon > MaxNameLength || !IsFieldName(line[..colon]))
+            {
+                continue;
+            }
+
+            if (++count > maxFields)
+            {
+                break;
+            }
+
+            name = line[..colon].ToString();
+            var rest = line[(colon + 1)..].Trim();
+            value.Append(rest.Length > MaxValueLength ? rest[..MaxValueLength] : rest);
+        }
+
+        EndGroup();
+        return groups;
+    }
+
+    /// <summary>The value after an RFC 3464 type prefix ("rfc822; a@b", "smtp; 550 …", "dns; mx.example"), trimmed.</summary>
+    public static string WithoutType(string value)
+    {
+        var semicolon = value.IndexOf(';', StringComparison.Ordinal);
+        if (semicolon > 0 && semicolon <= 16 && IsFieldName(value.AsSpan(0, semicolon).Trim()))
+        {
+            return value[(semicolon + 1)..].Trim();
+        }
+
+        return value.Trim();
+    }
+
+    private static bool IsFieldName(ReadOnlySpan<char> name)
+    {
+        if (name.IsEmpty || !char.IsAsciiLetter(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
