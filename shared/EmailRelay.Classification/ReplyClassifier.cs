@@ -111,7 +111,14 @@ public sealed class ReplyClassifier
     /// accepted, or one given as a mailbox status (X.2.0, X.2.1) without the RCPT stage named,
     /// is a filter's, not a missing mailbox's: it does not suppress the address.
     /// </param>
-    public Classification ClassifyDsn(string? status, int? replyCode, string? diagnosticText, DsnAction? action, SmtpCommand? failedCommand = null)
+    /// <param name="diagnosticType">
+    /// The Diagnostic-Code type ("smtp", "x-unix" …) when known. "x-unix" is a local delivery
+    /// program's output: its status is mapped from an exit code, not a verdict on the address, so
+    /// the failure is the mailer's unless the words name a full mailbox, a full system, a size or
+    /// a time limit.
+    /// </param>
+    public Classification ClassifyDsn(
+        string? status, int? replyCode, string? diagnosticText, DsnAction? action, SmtpCommand? failedCommand = null, string? diagnosticType = null)
     {
         if (action is DsnAction.Delivered or DsnAction.Relayed or DsnAction.Expanded)
         {
@@ -135,13 +142,27 @@ public sealed class ReplyClassifier
 
         var rule = FindRule(replyClass is 4 or 5 ? replyCode : null, hasStatus ? status : null, diagnosticText ?? string.Empty);
         var reason = ForCommand(rule, failedCommand, hasStatus ? code : null);
+        if (string.Equals(diagnosticType, "x-unix", StringComparison.OrdinalIgnoreCase))
+        {
+            reason = FindRule(null, null, diagnosticText ?? string.Empty)?.Reason switch
+            {
+                BounceReason.MailboxFull => BounceReason.MailboxFull,
+                BounceReason.SystemFull => BounceReason.SystemFull,
+                BounceReason.MesgTooBig => BounceReason.MesgTooBig,
+                BounceReason.Expired => BounceReason.Expired,
+                _ => BounceReason.MailerError,
+            };
+        }
+
         if (RanOutOfTime(outcome, codeClass, reason))
         {
             reason = BounceReason.Expired;
         }
 
-        // A final report that says nothing we can read: keep the address and wait for a clearer one.
-        if (reason == BounceReason.Undefined && outcome == DeliveryOutcome.Bounced)
+        // A final report that says nothing we can read, or that gave up on a passing fault of the
+        // remote system: nothing is known against the address; keep it and wait for a clearer one.
+        if (outcome == DeliveryOutcome.Bounced
+            && (reason == BounceReason.Undefined || (reason == BounceReason.SystemError && codeClass == 4)))
         {
             reason = BounceReason.OnHold;
         }
@@ -281,12 +302,13 @@ public sealed class ReplyClassifier
     }
 
     /// <summary>
-    /// The remote queue's lifetime is the real cause: it gave up on a temporary failure, is still
-    /// waiting with nothing better to say, or never got a connection through before giving up.
+    /// The remote queue's lifetime is the real cause: it gave up on a connection-level or
+    /// unexplained temporary failure, is still waiting with nothing better to say, or never got a
+    /// connection through before giving up.
     /// </summary>
     private static bool RanOutOfTime(DeliveryOutcome outcome, int? codeClass, BounceReason reason)
     {
-        var transient = reason is BounceReason.Undefined or BounceReason.NetworkError or BounceReason.SystemError;
+        var transient = reason is BounceReason.Undefined or BounceReason.NetworkError;
         return outcome switch
         {
             DeliveryOutcome.Deferred => transient,

@@ -146,7 +146,7 @@ public sealed class BounceParser
 
         if (vendor is { Recipients.Count: > 0 })
         {
-            return Finish(BounceFormat.VendorText, OnlyFailed(vendor.Recipients, parts.Message.Headers), returned);
+            return Finish(BounceFormat.VendorText, OnlyFailed(vendor.Recipients, parts.Message.Headers), returned, vendor);
         }
 
         if (AutoReplyDetector.IsAutoReply(parts.Message.Headers) && (vendor is null || !looksLikeBounce))
@@ -161,7 +161,7 @@ public sealed class BounceParser
             var drafts = FallbackRecipients(parts.Message.Headers, returned)
                 .Select(address => new RecipientDraft { Address = address, Action = action, Diagnostic = vendor.ReportText })
                 .ToList();
-            return Finish(BounceFormat.VendorText, drafts, returned);
+            return Finish(BounceFormat.VendorText, drafts, returned, vendor);
         }
 
         return BounceReport.Unrecognised with { ReturnedMessage = returned };
@@ -241,10 +241,10 @@ public sealed class BounceParser
     private static BounceRecipient NotABounce(string? address, string? original, BounceReason reason) =>
         new() { Address = address, OriginalRecipient = original, Reason = reason };
 
-    private BounceReport Finish(BounceFormat format, List<RecipientDraft> drafts, ReturnedMessage? returned) => new()
+    private BounceReport Finish(BounceFormat format, List<RecipientDraft> drafts, ReturnedMessage? returned, VendorTextReader.Result? vendor = null) => new()
     {
         Format = format,
-        Recipients = [.. drafts.Take(limits.MaxRecipients).Select(Classify)],
+        Recipients = [.. drafts.Take(limits.MaxRecipients).Select(draft => Classify(draft, vendor))],
         ReturnedMessage = returned,
     };
 
@@ -253,6 +253,40 @@ public sealed class BounceParser
     /// diagnostic, wins over the Status field the reporting MTA wrote (often a bare X.0.0 or its
     /// own translation) unless the two disagree on the class.
     /// </summary>
+    /// <remarks>
+    /// When a vendor notice's lines about the recipient say nothing readable, its own statements
+    /// ("delivery was aborted after 5 hours") or its family's known meaning are read instead.
+    /// </remarks>
+    private BounceRecipient Classify(RecipientDraft draft, VendorTextReader.Result? vendor)
+    {
+        var recipient = Classify(draft);
+        if (vendor is null || recipient.Reason is not BounceReason.OnHold)
+        {
+            return recipient;
+        }
+
+        foreach (var words in new[] { vendor.Summary, vendor.Meaning })
+        {
+            if (!string.IsNullOrWhiteSpace(words))
+            {
+                var retry = Classify(new RecipientDraft
+                {
+                    Address = draft.Address,
+                    Action = draft.Action,
+                    Status = draft.Status,
+                    DiagnosticType = draft.DiagnosticType,
+                    Diagnostic = draft.Diagnostic is null ? words : draft.Diagnostic + "\n" + words,
+                });
+                if (retry.Reason is not BounceReason.OnHold)
+                {
+                    return retry with { Diagnostic = recipient.Diagnostic };
+                }
+            }
+        }
+
+        return recipient;
+    }
+
     private BounceRecipient Classify(RecipientDraft draft)
     {
         var codes = DiagnosticCodes.Read(draft.Diagnostic);
@@ -262,7 +296,18 @@ public sealed class BounceParser
             : fieldStatus;
 
         var command = SmtpCommandText.Last(draft.Context is null ? draft.Diagnostic : draft.Diagnostic + "\n" + draft.Context);
-        var result = classifier.ClassifyDsn(status, codes.ReplyCode, draft.Diagnostic, draft.Action, command);
+        var words = codes.RemoteReply(draft.Diagnostic);
+        var result = classifier.ClassifyDsn(status, codes.ReplyCode, words, draft.Action, command, draft.DiagnosticType);
+        if (fieldStatus is null && codes.EnhancedCodeIsLoose)
+        {
+            // A code appended to any failure says less than the words beside it: they go first.
+            var byWords = classifier.ClassifyDsn(null, codes.ReplyCode, words, draft.Action, command, draft.DiagnosticType);
+            if (byWords.Reason is not (BounceReason.OnHold or BounceReason.Undefined))
+            {
+                result = byWords;
+            }
+        }
+
         var derived = status is null;
         if (derived)
         {

@@ -90,6 +90,7 @@ internal static class DeliveryStatusReader
                 break;
             case "DIAGNOSTIC-CODE":
                 draft.Diagnostic = NonEmpty(ReportFields.WithoutType(field.Value));
+                draft.DiagnosticType = ReportFields.TypeOf(field.Value);
                 break;
             case "REMOTE-MTA":
                 draft.RemoteMta = NonEmpty(ReportFields.WithoutType(field.Value));

@@ -1,8 +1,23 @@
 namespace EmailRelay.Tracking.Bounces.Parsing;
 
 /// <summary>The codes found in a diagnostic text: the basic reply code and the RFC 3463 enhanced code.</summary>
-internal readonly record struct DiagnosticCodes(int? ReplyCode, string? EnhancedCode)
+/// <param name="ReplyCode">The remote server's reply code.</param>
+/// <param name="EnhancedCode">The RFC 3463 code, preferably the one the reply carries.</param>
+/// <param name="ReplyStart">Where the remote reply starts in the text (its reply code), or -1.</param>
+/// <param name="EnhancedCodeIsLoose">
+/// The enhanced code was not found where a reply carries it (after the reply code or at the start)
+/// but elsewhere in the text, as qmail appends "(#5.1.1)" to any failure: a hint, not a verdict.
+/// </param>
+internal readonly record struct DiagnosticCodes(int? ReplyCode, string? EnhancedCode, int ReplyStart, bool EnhancedCodeIsLoose = false)
 {
+    private const int MaxLabelLength = 24;
+
+    /// <summary>
+    /// The remote server's own words: the text from its reply code on, without the reporting
+    /// MTA's narration before it ("Google tried to deliver your message, but it was rejected…").
+    /// </summary>
+    public string? RemoteReply(string? text) => text is not null && ReplyStart > 0 ? text[ReplyStart..] : text;
+
     /// <summary>
     /// Reads the codes a remote reply carries wherever a report put it: at the start ("550 5.1.1 …"),
     /// after a host ("host mx [192.0.2.1]: 550 …"), in a transcript ("&lt;&lt;&lt; 550 …"), quoted
@@ -13,12 +28,13 @@ internal readonly record struct DiagnosticCodes(int? ReplyCode, string? Enhanced
     {
         if (string.IsNullOrEmpty(text))
         {
-            return default;
+            return new DiagnosticCodes(null, null, -1);
         }
 
         var span = text.AsSpan();
         int? reply = null, anyReply = null;
         var replyEnd = -1;
+        var replyStart = -1;
         for (var i = 0; i + 3 <= span.Length; i++)
         {
             if (!IsReplyCodeAt(span, i))
@@ -38,20 +54,22 @@ internal readonly record struct DiagnosticCodes(int? ReplyCode, string? Enhanced
             if (code >= 400)
             {
                 reply = code;
-                replyEnd = i + 3;
+                (replyStart, replyEnd) = (i, i + 3);
                 break;
             }
 
             anyReply ??= code;
             if (replyEnd < 0)
             {
-                replyEnd = i + 3;
+                (replyStart, replyEnd) = (i, i + 3);
             }
         }
 
         reply ??= anyReply;
-        var enhanced = EnhancedNear(span, replyEnd, reply) ?? FirstEnhanced(span, reply);
-        return new DiagnosticCodes(reply, enhanced);
+        var near = EnhancedNear(span, replyEnd, reply) ?? EnhancedNear(span, 0, reply);
+        return near is not null
+            ? new DiagnosticCodes(reply, near, replyStart)
+            : new DiagnosticCodes(reply, FirstEnhanced(span, reply), replyStart, EnhancedCodeIsLoose: true);
     }
 
     /// <summary>The enhanced code that directly follows the reply code ("550 5.1.1", "550-5.7.26", "550 550 5.1.1").</summary>
@@ -62,26 +80,48 @@ internal readonly record struct DiagnosticCodes(int? ReplyCode, string? Enhanced
             return null;
         }
 
-        var pos = SkipBlanks(span, from);
+        var pos = from == 0 ? 0 : SkipBlanks(span, from);
+        while (pos < span.Length && char.IsWhiteSpace(span[pos]))
+        {
+            pos++;
+        }
+
         if (pos < span.Length && IsReplyCodeAt(span, pos))
         {
             pos = SkipBlanks(span, pos + 3);
         }
 
-        return TryEnhancedAt(span, pos, out var code) && ClassAgrees(code, reply) ? code : null;
+        if (TryEnhancedAt(span, pos, out var code) && ClassAgrees(code, reply))
+        {
+            return code;
+        }
+
+        // Some servers put a label between the two ("550, ERROR_CODE :5.2.1"): a code a few
+        // characters on, on the same line, still belongs to the reply.
+        if (from > 0)
+        {
+            var end = Math.Min(span.Length, from + MaxLabelLength);
+            for (var i = from; i < end && span[i] is not ('\r' or '\n'); i++)
+            {
+                if (IsCodeStart(span, i) && TryEnhancedAt(span, i, out code) && ClassAgrees(code, reply))
+                {
+                    return code;
+                }
+            }
+        }
+
+        return null;
     }
+
+    private static bool IsCodeStart(ReadOnlySpan<char> span, int i) =>
+        span[i] is '2' or '4' or '5' && (i == 0 || !(char.IsLetterOrDigit(span[i - 1]) || span[i - 1] is '.' or '_' or '/' or '#'));
 
     private static string? FirstEnhanced(ReadOnlySpan<char> span, int? reply)
     {
         string? first = null;
         for (var i = 0; i + 5 <= span.Length; i++)
         {
-            if (span[i] is not ('2' or '4' or '5') || span[i + 1] != '.')
-            {
-                continue;
-            }
-
-            if (i > 0 && (char.IsLetterOrDigit(span[i - 1]) || span[i - 1] is '.' or '_' or '/'))
+            if (span[i + 1] != '.' || !(IsCodeStart(span, i) || (i > 0 && span[i - 1] == '#')))
             {
                 continue;
             }

@@ -16,6 +16,9 @@ internal sealed class RecipientDraft
 
     public string? Diagnostic { get; set; }
 
+    /// <summary>The Diagnostic-Code type ("smtp", "x-unix", "x-postfix" …), lower case, when the report gave one.</summary>
+    public string? DiagnosticType { get; set; }
+
     /// <summary>Other words about this recipient (the human-readable part beside a DSN): read for the refused command only.</summary>
     public string? Context { get; set; }
 

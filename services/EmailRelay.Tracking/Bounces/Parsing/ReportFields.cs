@@ -50,9 +50,11 @@ internal static class ReportFields
 
             if (line[0] is ' ' or '\t')
             {
+                // Kept on lines of their own: a multi-line reply repeats its codes on each line,
+                // and the classifier reads "550-5.7.0 …potential\n550-5.7.0 security issue" whole.
                 if (name is not null && value.Length < MaxValueLength)
                 {
-                    value.Append(' ').Append(line.Trim());
+                    value.Append('\n').Append(line.Trim());
                 }
 
                 continue;
@@ -80,15 +82,20 @@ internal static class ReportFields
     }
 
     /// <summary>The value after an RFC 3464 type prefix ("rfc822; a@b", "smtp; 550 …", "dns; mx.example"), trimmed.</summary>
-    public static string WithoutType(string value)
+    public static string WithoutType(string value) => Split(value).Value;
+
+    /// <summary>The RFC 3464 type prefix of a value, lower case, or null when it has none.</summary>
+    public static string? TypeOf(string value) => Split(value).Type;
+
+    private static (string? Type, string Value) Split(string value)
     {
         var semicolon = value.IndexOf(';', StringComparison.Ordinal);
         if (semicolon > 0 && semicolon <= 16 && IsFieldName(value.AsSpan(0, semicolon).Trim()))
         {
-            return value[(semicolon + 1)..].Trim();
+            return (value[..semicolon].Trim().ToLowerInvariant(), value[(semicolon + 1)..].Trim());
         }
 
-        return value.Trim();
+        return (null, value.Trim());
     }
 
     private static bool IsFieldName(ReadOnlySpan<char> name)

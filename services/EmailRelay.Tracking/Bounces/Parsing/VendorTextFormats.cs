@@ -72,10 +72,19 @@ internal sealed class VendorTextFormats
                 "end" => VendorTextRowKind.End,
                 "delayed" => VendorTextRowKind.Delayed,
                 "recipient" => VendorTextRowKind.Recipient,
+                "verdict" => VendorTextRowKind.Verdict,
+                "meaning" => VendorTextRowKind.Meaning,
                 var other => throw new FormatException($"vendor-text-formats line {lineNumber}: unknown kind '{other}'"),
             };
 
             var pattern = fields[2].Trim().Replace(AddressMacro, AddressText.Pattern, StringComparison.Ordinal);
+            if (kind == VendorTextRowKind.Meaning)
+            {
+                // Not a pattern: the words the family's notices mean, for the classifier to read.
+                rows.Add(new VendorTextRow(fields[0].Trim(), kind, null, fields[2].Trim(), lineNumber));
+                continue;
+            }
+
             Regex regex;
             try
             {
@@ -86,12 +95,12 @@ internal sealed class VendorTextFormats
                 throw new FormatException($"vendor-text-formats line {lineNumber}: invalid pattern: {ex.Message}", ex);
             }
 
-            if (kind == VendorTextRowKind.Recipient && Array.IndexOf(regex.GetGroupNames(), "rcpt") < 0)
+            if (kind is VendorTextRowKind.Recipient or VendorTextRowKind.Verdict && Array.IndexOf(regex.GetGroupNames(), "rcpt") < 0)
             {
                 throw new FormatException($"vendor-text-formats line {lineNumber}: a recipient row needs a (?<rcpt>…) group");
             }
 
-            rows.Add(new VendorTextRow(fields[0].Trim(), kind, regex, lineNumber));
+            rows.Add(new VendorTextRow(fields[0].Trim(), kind, regex, null, lineNumber));
         }
 
         return new VendorTextFormats(version ?? throw new FormatException("vendor-text-formats: missing '# version:' line"), rows);

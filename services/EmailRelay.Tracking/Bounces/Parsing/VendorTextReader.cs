@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using EmailRelay.Classification;
 
 namespace EmailRelay.Tracking.Bounces.Parsing;
@@ -18,26 +17,36 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
 
     public static VendorTextReader Default { get; } = new(VendorTextFormats.Default);
 
-    /// <summary>What the text says; null when it is not a failure notification at all.</summary>
+    /// <summary>What the text says; see <see cref="Read"/>.</summary>
+    /// <param name="Families">The families whose markers the text carries.</param>
+    /// <param name="Delayed">The notice is a delay warning.</param>
+    /// <param name="Recipients">One draft per recipient named, in text order.</param>
+    /// <param name="ReportText">The notice up to where it ends, for recipients the text does not name.</param>
+    /// <param name="Summary">The notice's own statements (its marker lines), which may say why for every recipient.</param>
+    /// <param name="Meaning">What the family's notices mean when their words cannot be read (a meaning row).</param>
+    /// <param name="ReturnedCopy">The text after the end: usually the returned message's headers.</param>
     public sealed record Result(
         IReadOnlyList<string> Families,
         bool Delayed,
         List<RecipientDraft> Recipients,
         string ReportText,
+        string Summary,
+        string? Meaning,
         string? ReturnedCopy);
 
+    /// <summary>Null when the text is not a failure notification at all.</summary>
     /// <param name="text">The notification text.</param>
     /// <param name="looksLikeBounce">The headers say this is a failure notice even if no marker does.</param>
-    /// <param name="notRecipients">Addresses on the sender's side (the notice's To, the returned From): never recipients.</param>
+    /// <param name="notRecipients">Addresses on the sender's side (the returned message's author): never recipients.</param>
     /// <param name="maxRecipients">Stop after this many recipients.</param>
     public Result? Read(string text, bool looksLikeBounce, IReadOnlySet<string> notRecipients, int maxRecipients)
     {
         var lines = SplitLines(text);
         var end = lines.FindIndex(line => Matches(VendorTextRowKind.End, line));
-        var reportLines = end < 0 ? lines : lines[..end];
+        var report = end < 0 ? lines : lines[..end];
 
         var families = formats.Rows
-            .Where(r => r.Kind == VendorTextRowKind.Marker && reportLines.Exists(line => IsMatch(r.Pattern, line)))
+            .Where(r => r.Kind == VendorTextRowKind.Marker && report.Exists(r.Pattern.IsMatch))
             .Select(r => r.Family)
             .Distinct()
             .ToList();
@@ -46,30 +55,46 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
             return null;
         }
 
-        var delayed = reportLines.Exists(line => Matches(VendorTextRowKind.Delayed, line));
-        var activeRows = formats.Rows
+        var active = formats.Rows
             .Where(r => families.Contains(r.Family) || r.Family == VendorTextRow.AnyFamily)
             .OrderBy(r => r.Family == VendorTextRow.AnyFamily)
             .ToList();
 
         // Recipients are listed after a family's start line (a sender named in the preamble is not one).
-        var startRows = activeRows.Where(r => r.Kind == VendorTextRowKind.Start).ToList();
-        var start = reportLines.FindIndex(line => startRows.Exists(r => r.Pattern.IsMatch(line)));
+        var startRows = active.FindAll(r => r.Kind == VendorTextRowKind.Start);
+        var start = report.FindIndex(line => startRows.Exists(r => r.Pattern.IsMatch(line)));
 
         var returnedCopy = end < 0 ? null : string.Join('\n', lines.Skip(end + 1));
         var senders = new HashSet<string>(notRecipients, StringComparer.OrdinalIgnoreCase);
         senders.UnionWith(SenderAddresses.Of(returnedCopy is null ? null : ReportParts.LoadHeaders(returnedCopy)));
 
-        var recipientRows = activeRows.Where(r => r.Kind == VendorTextRowKind.Recipient).ToList();
-        var hits = FindRecipients(reportLines, start + 1, recipientRows, senders);
-        var markerLines = reportLines.Select(line => Matches(VendorTextRowKind.Marker, line)).ToList();
+        var markers = report.ConvertAll(line => Matches(VendorTextRowKind.Marker, line));
+        var delayed = report.Exists(line => Matches(VendorTextRowKind.Delayed, line));
+        var hits = FindRecipients(report, start + 1, active, senders);
+        var drafts = Drafts(report, markers, hits, start, delayed, maxRecipients);
+
+        return new Result(
+            families,
+            delayed,
+            drafts,
+            Bound(string.Join('\n', report.Where((_, index) => !markers[index]))),
+            Bound(string.Join('\n', report.Where((_, index) => markers[index]))),
+            active.Find(r => r.Kind == VendorTextRowKind.Meaning)?.Words,
+            returnedCopy);
+    }
+
+    /// <summary>A line naming a recipient. A verdict line closes its explanation: the transcript above it.</summary>
+    private readonly record struct Hit(int Line, string Address, string? InlineDiagnostic, bool IsVerdict);
+
+    private static List<RecipientDraft> Drafts(List<string> report, List<bool> markers, List<Hit> hits, int start, bool delayed, int maxRecipients)
+    {
         var drafts = new List<RecipientDraft>();
         for (var i = 0; i < hits.Count && drafts.Count < maxRecipients; i++)
         {
             var hit = hits[i];
-            var next = i + 1 < hits.Count ? hits[i + 1].Line : reportLines.Count;
+            var next = i + 1 < hits.Count ? hits[i + 1].Line : report.Count;
             var previous = i > 0 ? hits[i - 1].Line : start;
-            var diagnostic = Diagnostic(reportLines, markerLines, hit, previous, next);
+            var diagnostic = Diagnostic(report, markers, hit, previous, next);
             var existing = drafts.Find(d => string.Equals(d.Address, hit.Address, StringComparison.OrdinalIgnoreCase));
             if (existing is not null)
             {
@@ -87,21 +112,23 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
             });
         }
 
-        var reportText = Bound(string.Join('\n', reportLines.Where((_, index) => !markerLines[index])));
-        return new Result(families, delayed, drafts, reportText, returnedCopy);
+        return drafts;
     }
 
-    private readonly record struct Hit(int Line, string Address, string? InlineDiagnostic);
-
-    private static List<Hit> FindRecipients(List<string> lines, int from, List<VendorTextRow> rows, IReadOnlySet<string> notRecipients)
+    private static List<Hit> FindRecipients(List<string> lines, int from, List<VendorTextRow> rows, HashSet<string> notRecipients)
     {
         List<Hit> hits = [];
         for (var i = from; i < lines.Count; i++)
         {
             foreach (var row in rows)
             {
-                var match = Match(row.Pattern, lines[i]);
-                if (match is null)
+                if (row.Kind is not (VendorTextRowKind.Recipient or VendorTextRowKind.Verdict))
+                {
+                    continue;
+                }
+
+                var match = row.Pattern.Match(lines[i]);
+                if (!match.Success)
                 {
                     continue;
                 }
@@ -113,8 +140,13 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
                     break;
                 }
 
-                var diag = match.Groups["diag"];
-                hits.Add(new Hit(i, address, diag.Success && diag.Length > 0 ? diag.Value.Trim() : null));
+                // The address again right below its own line (the remote's reply quoting it): still
+                // the same recipient's explanation, not a new entry.
+                if (hits.Count == 0 || !string.Equals(hits[^1].Address, address, StringComparison.OrdinalIgnoreCase))
+                {
+                    hits.Add(new Hit(i, address, InlineDiagnostic(lines[i], match.Groups["diag"], address), row.Kind == VendorTextRowKind.Verdict));
+                }
+
                 break;
             }
         }
@@ -123,31 +155,56 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
     }
 
     /// <summary>
+    /// What the recipient's own line says: the row's 'diag' group, or the whole line when it
+    /// carries a reply ("550 5.1.1 &lt;a@b&gt;... User unknown") or other words beside the address.
+    /// </summary>
+    private static string? InlineDiagnostic(string line, System.Text.RegularExpressions.Group diag, string address)
+    {
+        var trimmed = line.Trim();
+        if (trimmed.Length > 0 && char.IsAsciiDigit(trimmed[0]))
+        {
+            return trimmed;
+        }
+
+        if (diag.Success)
+        {
+            return diag.Value.Trim() is { Length: > 0 } words ? words : null;
+        }
+
+        return trimmed.Length > address.Length + 12 ? trimmed : null;
+    }
+
+    /// <summary>
     /// The lines under a recipient up to the next one; when there are none (formats that give the
-    /// reason first), the few lines above it. Marker lines are the notice's own boilerplate.
+    /// reason first), the few lines above it. A verdict line's explanation is the transcript above
+    /// it. Marker lines below a recipient are the notice's own boilerplate and are left out.
     /// </summary>
     private static string? Diagnostic(List<string> lines, List<bool> markers, Hit hit, int previous, int next)
     {
         var text = new StringBuilder();
-        if (hit.InlineDiagnostic is not null)
-        {
-            text.Append(hit.InlineDiagnostic).Append('\n');
-        }
-
         var taken = 0;
-        for (var i = hit.Line + 1; i < next && taken < MaxBlockLines; i++)
+        if (!hit.IsVerdict)
         {
-            if (!markers[i] && !string.IsNullOrWhiteSpace(lines[i]))
+            if (hit.InlineDiagnostic is not null)
             {
-                text.Append(lines[i].Trim()).Append('\n');
-                taken++;
+                text.Append(hit.InlineDiagnostic).Append('\n');
+            }
+
+            for (var i = hit.Line + 1; i < next && taken < MaxBlockLines; i++)
+            {
+                if (!markers[i] && !string.IsNullOrWhiteSpace(lines[i]))
+                {
+                    text.Append(lines[i].Trim()).Append('\n');
+                    taken++;
+                }
             }
         }
 
-        if (hit.InlineDiagnostic is null && taken == 0)
+        if (hit.IsVerdict || (hit.InlineDiagnostic is null && taken == 0))
         {
             var above = new List<string>();
-            for (var i = hit.Line - 1; i > previous && above.Count < MaxLinesAbove; i--)
+            var limit = hit.IsVerdict ? MaxBlockLines : MaxLinesAbove;
+            for (var i = hit.Line - 1; i > previous && above.Count < limit; i--)
             {
                 if (!string.IsNullOrWhiteSpace(lines[i]))
                 {
@@ -159,6 +216,11 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
             {
                 text.Append(line).Append('\n');
             }
+
+            if (hit.IsVerdict && hit.InlineDiagnostic is not null)
+            {
+                text.Append(hit.InlineDiagnostic).Append('\n');
+            }
         }
 
         return text.Length == 0 ? null : Bound(text.ToString().TrimEnd());
@@ -168,21 +230,13 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
     {
         foreach (var row in formats.Rows)
         {
-            if (row.Kind == kind && IsMatch(row.Pattern, line))
+            if (row.Kind == kind && row.Pattern.IsMatch(line))
             {
                 return true;
             }
         }
 
         return false;
-    }
-
-    private static bool IsMatch(Regex regex, string line) => regex.IsMatch(line);
-
-    private static Match? Match(Regex regex, string line)
-    {
-        var match = regex.Match(line);
-        return match.Success ? match : null;
     }
 
     /// <summary>
@@ -198,7 +252,7 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
         var quoted = lines.Count(line => line.StartsWith('>'));
         if (nonEmpty > 0 && quoted * 10 >= nonEmpty * 6)
         {
-            lines = lines.Select(line => line.StartsWith("> ", StringComparison.Ordinal) ? line[2..] : line.StartsWith('>') ? line[1..] : line).ToList();
+            lines = lines.ConvertAll(line => line.StartsWith("> ", StringComparison.Ordinal) ? line[2..] : line.StartsWith('>') ? line[1..] : line);
         }
 
         return lines;

@@ -8,4 +8,6 @@ internal enum VendorTextRowKind
     End,
     Delayed,
     Recipient,
+    Verdict,
+    Meaning,
 }
