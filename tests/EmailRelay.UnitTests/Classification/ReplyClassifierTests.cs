@@ -268,9 +268,9 @@ public sealed class ReplyClassifierTests
     }
 
     [Fact]
-    public void Default_table_is_version_1_and_reasonably_broad()
+    public void Default_table_is_version_2_and_reasonably_broad()
     {
-        Assert.Equal("1", Classifier.RulesVersion);
+        Assert.Equal("2", Classifier.RulesVersion);
         Assert.InRange(Classifier.RuleCount, 60, 200);
         Assert.Same(ReplyClassifier.Default, Classifier);
     }

@@ -70,7 +70,14 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
 
         var markers = report.ConvertAll(line => Matches(VendorTextRowKind.Marker, line));
         var delayed = report.Exists(line => Matches(VendorTextRowKind.Delayed, line));
-        var hits = FindRecipients(report, start + 1, active, senders);
+        // The families' own rows know their layout; the rows for any family only read notices
+        // whose family rows name nobody.
+        var hits = FindRecipients(report, start + 1, active.FindAll(r => r.Family != VendorTextRow.AnyFamily), senders);
+        if (hits.Count == 0)
+        {
+            hits = FindRecipients(report, start + 1, active.FindAll(r => r.Family == VendorTextRow.AnyFamily), senders);
+        }
+
         var drafts = Drafts(report, markers, hits, start, delayed, maxRecipients);
 
         return new Result(
