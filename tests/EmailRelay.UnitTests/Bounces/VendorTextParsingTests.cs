@@ -268,5 +268,100 @@ public sealed class VendorTextParsingTests
         Assert.Equal(("gone@example.org", BounceReason.UserUnknown), (recipient.Address, recipient.Reason));
     }
 
+    [Fact]
+    public void Domino_names_the_recipient_between_was_not_delivered_to_and_because()
+    {
+        var recipient = Only("""
+            From: Postmaster@corp.example.org
+            Subject: DELIVERY FAILURE: User Pat Doe (pat@corp.example.org) not listed in Domino Directory
+            Content-Type: text/plain
+
+            Your message
+
+              Subject: Minutes
+
+            was not delivered to:
+
+              pat@corp.example.org
+
+            because:
+
+              User Pat Doe (pat@corp.example.org) not listed in Domino Directory
+            """);
+
+        Assert.Equal(("pat@corp.example.org", BounceReason.UserUnknown, (bool?)true), (recipient.Address, recipient.Reason, recipient.Hard));
+    }
+
+    [Fact]
+    public void A_reason_given_before_its_list_of_recipients_applies_to_each()
+    {
+        var report = Reports.Parse("""
+            From: postmaster@relay.example.net
+            To: bounces@bounce.example.com
+            Subject: Undeliverable Mail: "Minutes"
+            Content-Type: text/plain
+
+            Your message:
+               From:    bounces@bounce.example.com
+               Subject: Minutes
+
+            Could not be delivered because of
+
+            550 5.1.1 User unknown
+
+            The following recipients were affected:
+                first@example.org
+                second@example.org
+
+            Additional Information
+            ======================
+            Original Sender:    <bounces@bounce.example.com>
+            """);
+
+        Assert.Equal(["first@example.org", "second@example.org"], report.Recipients.Select(r => r.Address));
+        Assert.All(report.Recipients, r => Assert.Equal(("5.1.1", BounceReason.UserUnknown), (r.Status, r.Reason)));
+    }
+
+    [Fact]
+    public void A_notice_forwarded_as_an_attachment_is_read_from_the_attachment()
+    {
+        var report = Reports.Parse("""
+            From: "Mail Delivery Subsystem" <MAILER-DAEMON@gateway.example.net>
+            To: notifications@gateway.example.net
+            Subject: Returned mail: User unknown
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="outer"
+
+            --outer
+            Content-Type: text/plain
+
+            ----- The following addresses had permanent delivery errors -----
+
+            --outer
+            Content-Type: message/rfc822
+
+            From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+            To: bounces@bounce.example.com
+            Subject: Returned mail: User unknown
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="inner"
+
+            --inner
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.example.org
+
+            Final-Recipient: rfc822; gone@example.org
+            Action: failed
+            Status: 5.1.1
+            Diagnostic-Code: smtp; 550 5.1.1 User unknown
+            --inner--
+            --outer--
+            """);
+
+        Assert.Equal(BounceFormat.Rfc3464, report.Format);
+        Assert.Equal(("gone@example.org", BounceReason.UserUnknown), (Assert.Single(report.Recipients).Address, report.Recipients[0].Reason));
+    }
+
     private static (string?, int?, BounceReason?, bool?) Tuple(BounceRecipient r) => (r.Status, r.ReplyCode, r.Reason, r.Hard);
 }

@@ -21,6 +21,9 @@ public sealed class BounceParser
 {
     private const int MaxDiagnosticChars = 1000;
 
+    // A notice forwarded as an attachment is read; one forwarded inside that is the last looked at.
+    private const int MaxForwardedDepth = 2;
+
     private static readonly Regex BounceSubject = new(
         @"undeliver|returned mail|return(ed|ing) (message|mail) to sender|delivery (status notification|failure|failed|has failed|problem|notification|error|report)|failure (notice|delivery)|(mail|message) delivery (failed|failure|has failed|system)|non[- ]?delivery|could not be delivered|mail system error|failed delivery|permanent delivery failure|not delivered|delivery (delayed|warning)|warning: message .* delayed|mail failed",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
@@ -86,7 +89,7 @@ public sealed class BounceParser
         {
             var message = MimeLoader.Load(bytes, limits, cancellationToken);
             var parts = ReportParts.Collect(message, limits);
-            var report = Read(parts);
+            var report = Read(parts, depth: 0);
             return truncated || parts.Truncated ? report with { Truncated = true } : report;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -98,7 +101,7 @@ public sealed class BounceParser
     }
 
     /// <summary>The readers in order: the most machine-readable form a report offers wins.</summary>
-    private BounceReport Read(ReportParts parts)
+    private BounceReport Read(ReportParts parts, int depth)
     {
         var text = parts.AllText();
         var returned = Returned(parts.ReturnedHeaders);
@@ -118,9 +121,11 @@ public sealed class BounceParser
             return Complaint(BounceFormat.VendorText, providerComplaint, parts, returned);
         }
 
-        var notRecipients = SenderAddresses.Of(parts.ReturnedHeaders);
+        var senders = new VendorTextReader.Senders(
+            SenderAddresses.Of(parts.ReturnedHeaders),
+            parts.Message.To.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var looksLikeBounce = LooksLikeBounce(parts.Message.Headers);
-        var vendor = text.Length > 0 ? vendorText.Read(text, looksLikeBounce || parts.DeliveryStatus.Count > 0, notRecipients, limits.MaxRecipients) : null;
+        var vendor = text.Length > 0 ? vendorText.Read(text, looksLikeBounce || parts.DeliveryStatus.Count > 0, senders, limits.MaxRecipients) : null;
         returned ??= Returned(vendor?.ReturnedCopy is { } copy ? ReportParts.LoadHeaders(copy) : null);
 
         foreach (var (fields, inReport) in parts.DeliveryStatus)
@@ -152,6 +157,17 @@ public sealed class BounceParser
         if (AutoReplyDetector.IsAutoReply(parts.Message.Headers) && (vendor is null || !looksLikeBounce))
         {
             return AutoReply(parts.Message, returned);
+        }
+
+        // A gateway that passes a notice on as an attachment: the attached one is the report.
+        if (depth < MaxForwardedDepth && parts.AttachedMessage is { } attached
+            && (LooksLikeBounce(attached.Headers) || attached.Body is MultipartReport))
+        {
+            var forwarded = Read(ReportParts.Collect(attached, limits), depth + 1);
+            if (forwarded.Recipients.Count > 0)
+            {
+                return forwarded;
+            }
         }
 
         if (vendor is not null)

@@ -34,6 +34,9 @@ internal sealed class ReportParts
     /// <summary>Headers of the first returned message (message/rfc822, message/global, text/rfc822-headers).</summary>
     public HeaderList? ReturnedHeaders { get; private set; }
 
+    /// <summary>The first attached message with a body: the returned message, or a notice forwarded whole.</summary>
+    public MimeMessage? AttachedMessage { get; private set; }
+
     /// <summary>The walk stopped at <see cref="BounceParserLimits.MaxParts"/>.</summary>
     public bool Truncated { get; private set; }
 
@@ -67,6 +70,7 @@ internal sealed class ReportParts
 
             case MessagePart returned:
                 ReturnedHeaders ??= returned.Message?.Headers;
+                AttachedMessage ??= returned.Message?.Body is null ? null : returned.Message;
                 break;
 
             case MimePart part when type.IsMimeType("message", "delivery-status") || type.IsMimeType("message", "global-delivery-status"):

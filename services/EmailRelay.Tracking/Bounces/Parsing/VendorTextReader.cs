@@ -11,6 +11,7 @@ namespace EmailRelay.Tracking.Bounces.Parsing;
 internal sealed class VendorTextReader(VendorTextFormats formats)
 {
     private const int MaxLineChars = 2000;
+    private const int MaxLines = 5000;
     private const int MaxBlockLines = 30;
     private const int MaxLinesAbove = 6;
     private const int MaxDiagnosticChars = 4000;
@@ -34,12 +35,17 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
         string? Meaning,
         string? ReturnedCopy);
 
+    /// <summary>Addresses on the sender's side that notices mention.</summary>
+    /// <param name="Authors">The returned message's author and envelope sender: never recipients.</param>
+    /// <param name="Addressees">The notice's own To (the original envelope sender): a recipient only when the notice names no other.</param>
+    public sealed record Senders(IReadOnlySet<string> Authors, IReadOnlySet<string> Addressees);
+
     /// <summary>Null when the text is not a failure notification at all.</summary>
     /// <param name="text">The notification text.</param>
     /// <param name="looksLikeBounce">The headers say this is a failure notice even if no marker does.</param>
-    /// <param name="notRecipients">Addresses on the sender's side (the returned message's author): never recipients.</param>
+    /// <param name="senders">Addresses on the sender's side, which notices mention beside the recipients.</param>
     /// <param name="maxRecipients">Stop after this many recipients.</param>
-    public Result? Read(string text, bool looksLikeBounce, IReadOnlySet<string> notRecipients, int maxRecipients)
+    public Result? Read(string text, bool looksLikeBounce, Senders senders, int maxRecipients)
     {
         var lines = SplitLines(text);
         var end = lines.FindIndex(line => Matches(VendorTextRowKind.End, line));
@@ -65,17 +71,27 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
         var start = report.FindIndex(line => startRows.Exists(r => r.Pattern.IsMatch(line)));
 
         var returnedCopy = end < 0 ? null : string.Join('\n', lines.Skip(end + 1));
-        var senders = new HashSet<string>(notRecipients, StringComparer.OrdinalIgnoreCase);
-        senders.UnionWith(SenderAddresses.Of(returnedCopy is null ? null : ReportParts.LoadHeaders(returnedCopy)));
+        var authors = new HashSet<string>(senders.Authors, StringComparer.OrdinalIgnoreCase);
+        authors.UnionWith(SenderAddresses.Of(returnedCopy is null ? null : ReportParts.LoadHeaders(returnedCopy)));
+        var senderSide = new HashSet<string>(authors, StringComparer.OrdinalIgnoreCase);
+        senderSide.UnionWith(senders.Addressees);
 
         var markers = report.ConvertAll(line => Matches(VendorTextRowKind.Marker, line));
         var delayed = report.Exists(line => Matches(VendorTextRowKind.Delayed, line));
         // The families' own rows know their layout; the rows for any family only read notices
-        // whose family rows name nobody.
-        var hits = FindRecipients(report, start + 1, active.FindAll(r => r.Family != VendorTextRow.AnyFamily), senders);
+        // whose family rows name nobody. The notice's addressee counts only if nobody else is named.
+        var familyRows = active.FindAll(r => r.Family != VendorTextRow.AnyFamily);
+        var anyRows = active.FindAll(r => r.Family == VendorTextRow.AnyFamily);
+        var hits = FindRecipients(report, start + 1, familyRows, senderSide);
         if (hits.Count == 0)
         {
-            hits = FindRecipients(report, start + 1, active.FindAll(r => r.Family == VendorTextRow.AnyFamily), senders);
+            hits = FindRecipients(report, start + 1, anyRows, senderSide);
+        }
+
+        if (hits.Count == 0 && senders.Addressees.Count > 0)
+        {
+            hits = FindRecipients(report, start + 1, familyRows, authors);
+            hits = hits.Count > 0 ? hits : FindRecipients(report, start + 1, anyRows, authors);
         }
 
         var drafts = Drafts(report, markers, hits, start, delayed, maxRecipients);
@@ -101,7 +117,9 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
             var hit = hits[i];
             var next = i + 1 < hits.Count ? hits[i + 1].Line : report.Count;
             var previous = i > 0 ? hits[i - 1].Line : start;
-            var diagnostic = Diagnostic(report, markers, hit, previous, next);
+            // Recipients listed one under the other after one reason share it.
+            var diagnostic = Diagnostic(report, markers, hit, previous, next)
+                ?? (hit.IsVerdict && i > 0 && hits[i - 1].IsVerdict ? drafts.LastOrDefault()?.Diagnostic : null);
             var existing = drafts.Find(d => string.Equals(d.Address, hit.Address, StringComparison.OrdinalIgnoreCase));
             if (existing is not null)
             {
@@ -252,7 +270,9 @@ internal sealed class VendorTextReader(VendorTextFormats formats)
     /// </summary>
     private static List<string> SplitLines(string text)
     {
-        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n')
+        // A notice is a few dozen lines at the top; what follows is the returned copy.
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n', MaxLines + 1)
+            .Take(MaxLines)
             .Select(line => (line.Length > MaxLineChars ? line[..MaxLineChars] : line).TrimEnd())
             .ToList();
         var nonEmpty = lines.Count(line => line.Length > 0);
