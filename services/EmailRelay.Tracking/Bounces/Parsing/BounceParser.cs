@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using EmailRelay.Classification;
 using MimeKit;
@@ -19,24 +18,14 @@ namespace EmailRelay.Tracking.Bounces.Parsing;
 /// </remarks>
 public sealed class BounceParser
 {
-    private const int MaxDiagnosticChars = 1000;
-
     // A notice forwarded as an attachment is read; one forwarded inside that is the last looked at.
     private const int MaxForwardedDepth = 2;
-
-    private static readonly Regex BounceSubject = new(
-        @"undeliver|returned mail|return(ed|ing) (message|mail) to sender|delivery (status notification|failure|failed|has failed|problem|notification|error|report)|failure (notice|delivery)|(mail|message) delivery (failed|failure|has failed|system)|non[- ]?delivery|could not be delivered|mail system error|failed delivery|permanent delivery failure|not delivered|delivery (delayed|warning)|warning: message .* delayed|mail failed",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
-
-    private static readonly Regex DaemonSender = new(
-        @"^(mailer[-_]?daemon|mail[-_]?daemon|postmaster|mail delivery (subsystem|system)|mdaemon|bounces?|nobody)\b",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
     private static readonly Regex FieldsInText = new(
         @"^\s*(final|original)-recipient\s*:\s*\S",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | RegexOptions.Multiline);
 
-    private readonly ReplyClassifier classifier;
+    private readonly DraftClassifier drafts;
     private readonly BounceParserLimits limits;
     private readonly VendorTextReader vendorText;
 
@@ -49,7 +38,7 @@ public sealed class BounceParser
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(limits);
-        this.classifier = classifier;
+        drafts = new DraftClassifier(classifier);
         this.limits = limits;
         this.vendorText = vendorText;
     }
@@ -64,16 +53,30 @@ public sealed class BounceParser
     public async Task<BounceReport> ParseAsync(Stream message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var buffer = new byte[limits.MaxBytes];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await message.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+
+        // Most reports are a few kilobytes: grow to what arrives rather than reserve the limit.
+        using var copy = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        var truncated = false;
+        while (true)
         {
-            length += read;
+            // One byte past the limit tells "exactly the limit" from "more than the limit".
+            var room = limits.MaxBytes - (int)copy.Length;
+            var read = await message.ReadAsync(chunk.AsMemory(0, Math.Min(chunk.Length, room + 1)), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            copy.Write(chunk, 0, Math.Min(read, room));
+            if (read > room)
+            {
+                truncated = true;
+                break;
+            }
         }
 
-        var truncated = length == buffer.Length && await message.ReadAsync(new byte[1], cancellationToken) > 0;
-        return Parse(buffer.AsMemory(0, length), truncated, cancellationToken);
+        return Parse(copy.GetBuffer().AsMemory(0, (int)copy.Length), truncated, cancellationToken);
     }
 
     /// <summary>Parses a whole message (only the first <see cref="BounceParserLimits.MaxBytes"/> are read).</summary>
@@ -104,7 +107,7 @@ public sealed class BounceParser
     private BounceReport Read(ReportParts parts, int depth)
     {
         var text = parts.AllText();
-        var returned = Returned(parts.ReturnedHeaders);
+        var returned = ReturnedMessage.FromHeaders(parts.ReturnedHeaders);
 
         if (parts.Texts.Count > 0 && SesNotificationReader.Read(parts.Texts[0], limits.MaxRecipients) is { } ses)
         {
@@ -113,20 +116,20 @@ public sealed class BounceParser
 
         if (parts.FeedbackReports.Count > 0)
         {
-            return Complaint(BounceFormat.Arf, FeedbackReportReader.Read(parts.FeedbackReports[0], limits.MaxRecipients), parts, returned);
+            return Complaint(BounceFormat.Arf, FeedbackReportReader.Read(parts.FeedbackReports[0], limits.MaxRecipients), returned);
         }
 
         if (ComplaintHeaders.Read(parts) is { } providerComplaint)
         {
-            return Complaint(BounceFormat.VendorText, providerComplaint, parts, returned);
+            return Complaint(BounceFormat.VendorText, providerComplaint, returned);
         }
 
         var senders = new VendorTextReader.Senders(
             SenderAddresses.Of(parts.ReturnedHeaders),
             parts.Message.To.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase));
-        var looksLikeBounce = LooksLikeBounce(parts.Message.Headers);
+        var looksLikeBounce = NoticeHeaders.LookLikeABounce(parts.Message.Headers);
         var vendor = text.Length > 0 ? vendorText.Read(text, looksLikeBounce || parts.DeliveryStatus.Count > 0, senders, limits.MaxRecipients) : null;
-        returned ??= Returned(vendor?.ReturnedCopy is { } copy ? ReportParts.LoadHeaders(copy) : null);
+        returned ??= ReturnedMessage.FromHeaders(vendor?.ReturnedCopy is { } copy ? ReportParts.LoadHeaders(copy) : null);
 
         foreach (var (fields, inReport) in parts.DeliveryStatus)
         {
@@ -144,14 +147,14 @@ public sealed class BounceParser
             {
                 // A part that is nothing but fields is a mislabelled delivery-status part; fields
                 // quoted inside a provider's prose are that provider's format.
-                var format = parts.Texts.Exists(StartsWithFields) ? BounceFormat.Rfc3464Partial : BounceFormat.VendorText;
+                var format = parts.Texts.Exists(ReportFields.StartsWithField) ? BounceFormat.Rfc3464Partial : BounceFormat.VendorText;
                 return FromDeliveryStatus(format, dsn, vendor, returned);
             }
         }
 
         if (vendor is { Recipients.Count: > 0 })
         {
-            return Finish(BounceFormat.VendorText, OnlyFailed(vendor.Recipients, parts.Message.Headers), returned, vendor);
+            return Finish(BounceFormat.VendorText, NoticeHeaders.OnlyFailed(vendor.Recipients, parts.Message.Headers), returned, vendor);
         }
 
         if (AutoReplyDetector.IsAutoReply(parts.Message.Headers) && (vendor is null || !looksLikeBounce))
@@ -161,7 +164,7 @@ public sealed class BounceParser
 
         // A gateway that passes a notice on as an attachment: the attached one is the report.
         if (depth < MaxForwardedDepth && parts.AttachedMessage is { } attached
-            && (LooksLikeBounce(attached.Headers) || attached.Body is MultipartReport))
+            && (NoticeHeaders.LookLikeABounce(attached.Headers) || attached.Body is MultipartReport))
         {
             var forwarded = Read(ReportParts.Collect(attached, limits), depth + 1);
             if (forwarded.Recipients.Count > 0)
@@ -174,10 +177,10 @@ public sealed class BounceParser
         {
             // A failure notice that names nobody in words a row knows: the headers may.
             var action = vendor.Delayed ? DsnAction.Delayed : DsnAction.Failed;
-            var drafts = FallbackRecipients(parts.Message.Headers, returned)
+            var named = NoticeHeaders.FallbackRecipients(parts.Message.Headers, returned)
                 .Select(address => new RecipientDraft { Address = address, Action = action, Diagnostic = vendor.ReportText })
                 .ToList();
-            return Finish(BounceFormat.VendorText, drafts, returned, vendor);
+            return Finish(BounceFormat.VendorText, named, returned, vendor);
         }
 
         return BounceReport.Unrecognised with { ReturnedMessage = returned };
@@ -219,7 +222,7 @@ public sealed class BounceParser
         return Finish(BounceFormat.VendorJson, ses.Recipients, ses.Returned);
     }
 
-    private static BounceReport Complaint(BounceFormat format, FeedbackReport feedback, ReportParts parts, ReturnedMessage? returned)
+    private static BounceReport Complaint(BounceFormat format, FeedbackReport feedback, ReturnedMessage? returned)
     {
         // A complaint that names nobody still counts, for the message it reports.
         IReadOnlyList<string?> addresses = [null];
@@ -238,7 +241,6 @@ public sealed class BounceParser
             Recipients = [.. addresses.Select(a => NotABounce(a, feedback.OriginalRcptTo.Count > 0 ? a : null, BounceReason.Feedback))],
             Feedback = feedback,
             ReturnedMessage = returned,
-            ReportingMta = parts.Message.From.Mailboxes.FirstOrDefault()?.Domain,
         };
     }
 
@@ -257,207 +259,10 @@ public sealed class BounceParser
     private static BounceRecipient NotABounce(string? address, string? original, BounceReason reason) =>
         new() { Address = address, OriginalRecipient = original, Reason = reason };
 
-    private BounceReport Finish(BounceFormat format, List<RecipientDraft> drafts, ReturnedMessage? returned, VendorTextReader.Result? vendor = null) => new()
+    private BounceReport Finish(BounceFormat format, List<RecipientDraft> found, ReturnedMessage? returned, VendorTextReader.Result? vendor = null) => new()
     {
         Format = format,
-        Recipients = [.. drafts.Take(limits.MaxRecipients).Select(draft => Classify(draft, vendor))],
+        Recipients = [.. found.Take(limits.MaxRecipients).Select(draft => drafts.Classify(draft, vendor))],
         ReturnedMessage = returned,
     };
-
-    /// <summary>
-    /// One recipient's codes and reason. The remote server's own enhanced code, quoted in the
-    /// diagnostic, wins over the Status field the reporting MTA wrote (often a bare X.0.0 or its
-    /// own translation) unless the two disagree on the class.
-    /// </summary>
-    /// <remarks>
-    /// When a vendor notice's lines about the recipient say nothing readable, its own statements
-    /// ("delivery was aborted after 5 hours") or its family's known meaning are read instead.
-    /// </remarks>
-    private BounceRecipient Classify(RecipientDraft draft, VendorTextReader.Result? vendor)
-    {
-        var recipient = Classify(draft);
-        if (vendor is null || recipient.Reason is not BounceReason.OnHold)
-        {
-            return recipient;
-        }
-
-        foreach (var words in new[] { vendor.Summary, vendor.Meaning })
-        {
-            if (!string.IsNullOrWhiteSpace(words))
-            {
-                var retry = Classify(new RecipientDraft
-                {
-                    Address = draft.Address,
-                    Action = draft.Action,
-                    Status = draft.Status,
-                    DiagnosticType = draft.DiagnosticType,
-                    Diagnostic = draft.Diagnostic is null ? words : draft.Diagnostic + "\n" + words,
-                });
-                if (retry.Reason is not BounceReason.OnHold)
-                {
-                    return retry with { Diagnostic = recipient.Diagnostic };
-                }
-            }
-        }
-
-        return recipient;
-    }
-
-    private BounceRecipient Classify(RecipientDraft draft)
-    {
-        var codes = DiagnosticCodes.Read(draft.Diagnostic);
-        var fieldStatus = draft.Status is null ? null : ReplyClassifier.ExtractEnhancedCode(draft.Status);
-        var status = codes.EnhancedCode is { } remote && (fieldStatus is null || remote[0] == fieldStatus[0])
-            ? remote
-            : fieldStatus;
-
-        var command = SmtpCommandText.Last(draft.Context is null ? draft.Diagnostic : draft.Diagnostic + "\n" + draft.Context);
-        var words = codes.RemoteReply(draft.Diagnostic);
-        var result = classifier.ClassifyDsn(status, codes.ReplyCode, words, draft.Action, command, draft.DiagnosticType);
-        if (fieldStatus is null && codes.EnhancedCodeIsLoose)
-        {
-            // A code appended to any failure says less than the words beside it: they go first.
-            var byWords = classifier.ClassifyDsn(null, codes.ReplyCode, words, draft.Action, command, draft.DiagnosticType);
-            if (byWords.Reason is not (BounceReason.OnHold or BounceReason.Undefined))
-            {
-                result = byWords;
-            }
-        }
-
-        var derived = status is null;
-        if (derived)
-        {
-            var statusClass = result.Outcome switch
-            {
-                DeliveryOutcome.Delivered => 2,
-                _ when codes.ReplyCode is >= 400 and < 600 => codes.ReplyCode.Value / 100,
-                DeliveryOutcome.Deferred => 4,
-                _ => 5,
-            };
-            status = ReplyClassifier.DeriveStatus(result.Reason, statusClass);
-        }
-
-        return new BounceRecipient
-        {
-            Address = draft.Address,
-            OriginalRecipient = draft.OriginalRecipient,
-            Action = draft.Action,
-            Status = status,
-            StatusDerived = derived,
-            ReplyCode = codes.ReplyCode,
-            Diagnostic = Collapse(draft.Diagnostic),
-            RemoteMta = draft.RemoteMta,
-            LastAttemptDate = draft.LastAttemptDate,
-            WillRetryUntil = draft.WillRetryUntil,
-            Outcome = result.Outcome,
-            Reason = result.Reason,
-            Hard = result.Outcome == DeliveryOutcome.Delivered ? null : result.Hard,
-        };
-    }
-
-    private static bool LooksLikeBounce(HeaderList headers)
-    {
-        if (headers.Contains("X-Failed-Recipients"))
-        {
-            return true;
-        }
-
-        var from = headers[HeaderId.From];
-        if (from is not null && InternetAddressList.TryParse(from, out var list)
-            && list.Mailboxes.FirstOrDefault() is { } sender
-            && (DaemonSender.IsMatch(sender.LocalPart ?? "") || DaemonSender.IsMatch(sender.Name ?? "")))
-        {
-            return true;
-        }
-
-        return headers[HeaderId.Subject] is { } subject && BounceSubject.IsMatch(subject.Length > 500 ? subject[..500] : subject);
-    }
-
-    /// <summary>
-    /// Exim and others list the failed addresses in X-Failed-Recipients: when the header names some
-    /// of the addresses the text does, the others are mentions (a sender, an alias expanded from).
-    /// </summary>
-    private static List<RecipientDraft> OnlyFailed(List<RecipientDraft> drafts, HeaderList headers)
-    {
-        var failed = AddressText.FindAll(headers["X-Failed-Recipients"], limit: 1000);
-        var named = drafts.FindAll(d => failed.Contains(d.Address!, StringComparer.OrdinalIgnoreCase));
-        return named.Count > 0 ? named : drafts;
-    }
-
-    private static IEnumerable<string> FallbackRecipients(HeaderList headers, ReturnedMessage? returned)
-    {
-        var failed = AddressText.FindAll(headers["X-Failed-Recipients"], limit: 100);
-        if (failed.Count > 0)
-        {
-            return failed;
-        }
-
-        return returned?.To.Count > 0 ? returned.To.Take(1) : [];
-    }
-
-    private static ReturnedMessage? Returned(HeaderList? headers)
-    {
-        if (headers is null)
-        {
-            return null;
-        }
-
-        var to = AddressText.FindAll(headers[HeaderId.To], limit: 100);
-        return new ReturnedMessage
-        {
-            MessageId = headers[HeaderId.MessageId]?.Trim().Trim('<', '>'),
-            EnvelopeSender = AddressText.Find(headers[HeaderId.ReturnPath]),
-            From = AddressText.Find(headers[HeaderId.From]),
-            To = to,
-        };
-    }
-
-    private static bool StartsWithFields(string text)
-    {
-        foreach (var range in text.AsSpan().Split('\n'))
-        {
-            var line = text.AsSpan()[range].Trim();
-            if (!line.IsEmpty)
-            {
-                var colon = line.IndexOf(':');
-                return colon > 0 && !line[..colon].ContainsAny(" \t") && line[..colon].IndexOf('-') > 0;
-            }
-        }
-
-        return false;
-    }
-
-    private static string? Collapse(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var builder = new StringBuilder(Math.Min(text.Length, MaxDiagnosticChars));
-        var blank = false;
-        foreach (var c in text)
-        {
-            if (builder.Length >= MaxDiagnosticChars)
-            {
-                break;
-            }
-
-            if (char.IsWhiteSpace(c) || char.IsControl(c))
-            {
-                blank = builder.Length > 0;
-                continue;
-            }
-
-            if (blank)
-            {
-                builder.Append(' ');
-                blank = false;
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
-    }
 }

@@ -81,6 +81,22 @@ internal static class ReportFields
         return groups;
     }
 
+    /// <summary>Whether the text opens with a report field ("Reporting-MTA: …"): a delivery-status part under another label.</summary>
+    public static bool StartsWithField(string text)
+    {
+        foreach (var range in text.AsSpan().Split('\n'))
+        {
+            var line = text.AsSpan()[range].Trim();
+            if (!line.IsEmpty)
+            {
+                var colon = line.IndexOf(':');
+                return colon > 0 && colon <= MaxNameLength && IsFieldName(line[..colon]) && line[..colon].IndexOf('-') > 0;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The value after an RFC 3464 type prefix ("rfc822; a@b", "smtp; 550 …", "dns; mx.example"), trimmed.</summary>
     public static string WithoutType(string value) => Split(value).Value;
 

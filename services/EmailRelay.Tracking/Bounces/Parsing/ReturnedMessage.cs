@@ -1,3 +1,5 @@
+using MimeKit;
+
 namespace EmailRelay.Tracking.Bounces.Parsing;
 
 /// <summary>
@@ -16,4 +18,12 @@ public sealed record ReturnedMessage
     public string? From { get; init; }
 
     public IReadOnlyList<string> To { get; init; } = [];
+
+    internal static ReturnedMessage? FromHeaders(HeaderList? headers) => headers is null ? null : new ReturnedMessage
+    {
+        MessageId = headers[HeaderId.MessageId]?.Trim().Trim('<', '>'),
+        EnvelopeSender = AddressText.Find(headers[HeaderId.ReturnPath]),
+        From = AddressText.Find(headers[HeaderId.From]),
+        To = AddressText.FindAll(headers[HeaderId.To], limit: 100),
+    };
 }
