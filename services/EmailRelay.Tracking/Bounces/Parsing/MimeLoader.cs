@@ -5,9 +5,9 @@ using MimeKit;
 namespace EmailRelay.Tracking.Bounces.Parsing;
 
 /// <summary>
-/// Parses the raw bytes with MimeKit, after undoing two common manglings of stored reports: an
-/// mbox "From " separator line before the headers, and a MIME body whose Content-Type header was
-/// lost (the boundaries are there, the header that names them is not).
+/// Parses the raw bytes with MimeKit, after undoing common manglings of stored reports: bare-CR
+/// line ends, an mbox "From " separator line before the headers, and a MIME body whose
+/// Content-Type header was lost (the boundaries are there, the header that names them is not).
 /// </summary>
 internal static class MimeLoader
 {
@@ -16,7 +16,7 @@ internal static class MimeLoader
 
     public static MimeMessage Load(ReadOnlyMemory<byte> bytes, BounceParserLimits limits, CancellationToken cancellationToken)
     {
-        var body = WithoutMboxSeparator(bytes);
+        var body = WithoutMboxSeparator(WithLineFeeds(bytes));
         var options = new ParserOptions { MaxMimeDepth = limits.MaxDepth };
         var message = Parse(body, options, cancellationToken);
         if (LostBoundary(message) is { } boundary)
@@ -37,6 +37,23 @@ internal static class MimeLoader
         using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
         var parser = new MimeParser(options, stream, MimeFormat.Entity, persistent: false);
         return parser.ParseMessage(cancellationToken);
+    }
+
+    /// <summary>
+    /// Messages saved with old Mac line ends (a bare CR, no LF anywhere) are one long line to a MIME
+    /// parser: give them LF line ends. CRLF and LF are left as they are.
+    /// </summary>
+    private static ReadOnlyMemory<byte> WithLineFeeds(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        if (span.IndexOf((byte)'\n') >= 0 || span.IndexOf((byte)'\r') < 0)
+        {
+            return bytes;
+        }
+
+        var copy = span.ToArray();
+        copy.AsSpan().Replace((byte)'\r', (byte)'\n');
+        return copy;
     }
 
     private static ReadOnlyMemory<byte> WithoutMboxSeparator(ReadOnlyMemory<byte> bytes)
