@@ -111,12 +111,11 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
 
         parts.Add(Sql(parameters,
             """
-            INSERT INTO events (id, message_id, sequence, recipient, type, occurred_at, details, project_id)
-            SELECT e.*, $8 FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) AS e
+            INSERT INTO events (id, message_id, sequence, recipient, type, details, project_id)
+            SELECT e.*, $7 FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[]) AS e
             """,
             P(rows.Select(r => Guid.CreateVersion7(r.Email.CreatedAt)).ToArray()), Clone(messageIds),
             P(rows.Select(r => r.Ordinal + 1).ToArray()), Clone(addresses), Clone(statuses),
-            P(rows.Select(r => r.Email.CreatedAt).ToArray()),
             Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")),
             P(projectId)));
     }
