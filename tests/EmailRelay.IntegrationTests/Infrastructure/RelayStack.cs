@@ -255,6 +255,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         {
             await sender.DisposeAsync();
         }
+        await StopTrackersAsync();
         if (ApiProcess is not null)
         {
             await ApiProcess.DisposeAsync();
