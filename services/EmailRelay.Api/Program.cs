@@ -1,3 +1,4 @@
+using EmailRelay.Api.Events;
 using EmailRelay.Api.ApiKeys;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Extensions;

@@ -1,3 +1,4 @@
+using EmailRelay.Api.Events;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EmailRelay.Api.Auth;
