@@ -1,6 +1,7 @@
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 using EmailRelay.Tracking.Events;
+using EmailRelay.Tracking.Retention;
 
 // Content root = the binaries, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -8,6 +9,7 @@ builder.AddServiceDefaults();
 builder.Services.AddRelayData(builder.Configuration);
 builder.Services.AddRelayBus(builder.Configuration);
 builder.Services.AddEventFeed(builder.Configuration);
+builder.Services.AddRetention(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -164,6 +164,11 @@ FROM delivery_attempts_unpartitioned ORDER BY id;
 DROP TABLE delivery_attempts_unpartitioned;
 CREATE INDEX delivery_attempts_message ON delivery_attempts (message_id, id);
 
+-- ---- list filters of GET /v1/emails --------------------------------------------------------
+-- ?from= (status, tag, recipient and project have theirs since 0001/0002; since/until use the
+-- primary key, the ids being UUIDv7 of created_at).
+CREATE INDEX messages_from ON messages (lower(envelope_from), id DESC);
+
 -- ---- Tracking's bookkeeping ---------------------------------------------------------------
 -- Where each consumer of the feed stands. A consumer moves its row in the same transaction as the
 -- work it did for the events it passed, under the row's lock: with any number of Tracking
