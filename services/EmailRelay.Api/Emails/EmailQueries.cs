@@ -1,9 +1,9 @@
-using EmailRelay.Api.Events;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
-using EmailRelay.Data;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Http;
+using EmailRelay.Data;
 using Npgsql;
 
 namespace EmailRelay.Api.Emails;

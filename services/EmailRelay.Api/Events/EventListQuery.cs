@@ -1,6 +1,6 @@
-using EmailRelay.Data.Events;
 using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.Projects;
+using EmailRelay.Data.Events;
 
 namespace EmailRelay.Api.Events;
 
