@@ -168,6 +168,11 @@ CREATE INDEX delivery_attempts_message ON delivery_attempts (message_id, id);
 -- ?from= (status, tag, recipient and project have theirs since 0001/0002; since/until use the
 -- primary key, the ids being UUIDv7 of created_at).
 CREATE INDEX messages_from ON messages (lower(envelope_from), id DESC);
+-- ?tag=: the GIN index serves a rare tag only if the planner knows it is rare. With the default
+-- statistics a tag outside the sampled common elements is guessed at half the rarest one's share,
+-- and a scan of every email newest first looks cheaper: measured 376 ms for 470 matches in 4.7 M
+-- emails, 3 ms through the index once the sample is large enough to see the tail.
+ALTER TABLE messages ALTER COLUMN tags SET STATISTICS 1000;
 
 -- ---- Tracking's bookkeeping ---------------------------------------------------------------
 -- Where each consumer of the feed stands. A consumer moves its row in the same transaction as the
