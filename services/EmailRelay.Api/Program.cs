@@ -4,6 +4,7 @@ using EmailRelay.Api.Emails;
 using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.Suppressions;
 using EmailRelay.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -30,6 +31,7 @@ app.MapEventsApi();
 app.MapUnmatchedBouncesApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
+app.MapSuppressionsApi();
 await app.RunAsync();
 return 0;
 
