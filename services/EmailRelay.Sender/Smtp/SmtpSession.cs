@@ -28,6 +28,10 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
         var started = Stopwatch.GetTimestamp();
         var sender = MailboxAddress.Parse(envelopeFrom);
         var rcpts = recipients.Select(MailboxAddress.Parse).ToList();
+        // A VERP envelope sender is ASCII, but the From header still carries the author's address
+        // as written: a non-ASCII one needs SMTPUTF8 all the same.
+        var author = SmtpUtf8Guard.NeedsSmtpUtf8(sender) ? sender
+            : message.From.Mailboxes.FirstOrDefault(SmtpUtf8Guard.NeedsSmtpUtf8) ?? sender;
         for (var fresh = false; ; fresh = true)
         {
             if (_connection is null)
@@ -45,7 +49,7 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
             var connection = _connection;
 
             var reused = connection.Transactions > 0;
-            var refused = SmtpUtf8Guard.Refusals(connection.Client, Describe(connection), sender, rcpts);
+            var refused = SmtpUtf8Guard.Refusals(connection.Client, Describe(connection), author, rcpts);
             if (refused.Count == rcpts.Count)
             {
                 // Nothing can be sent on this session: no transaction was started, so it is kept as it is.
