@@ -79,7 +79,8 @@ public sealed partial class DeliverMessageConsumer(
             }
             if (i == envelopes.Count - 1)
             {
-                // Every recipient is final after this record: nothing left to renew.
+                // This record releases what is left of the lease: a renewal after it would find
+                // nothing and read as a takeover.
                 await heartbeat.StopAsync();
             }
             // Recorded before the next transaction starts: a sender killed between two recipients
