@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Data;
+using EmailRelay.Data.Events;
 using Npgsql;
 using NpgsqlTypes;
 using static EmailRelay.Data.NpgsqlShorthand;
@@ -132,7 +133,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             $"""
             INSERT INTO events (id, message_id, sequence, recipient, type, details, project_id)
             SELECT event_id, message_id, ordinal + 1, address,
-                   CASE WHEN suppressed_by IS NULL THEN status ELSE '{RecipientStatus.Suppressed}' END,
+                   CASE WHEN suppressed_by IS NULL THEN status ELSE '{EventTypes.Suppressed}' END,
                    CASE WHEN suppressed_by IS NULL THEN details ELSE jsonb_build_object('reason', suppressed_by) END, $1
             FROM recipient_rows
             """,
