@@ -1,7 +1,10 @@
 using EmailRelay.Api.ApiKeys;
+using EmailRelay.Api.Bounces;
 using EmailRelay.Api.Emails;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.Suppressions;
 using EmailRelay.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -25,8 +28,10 @@ app.MapDefaultEndpoints();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapEmailsApi();
 app.MapEventsApi();
+app.MapUnmatchedBouncesApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
+app.MapSuppressionsApi();
 await app.RunAsync();
 return 0;
 

@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EmailRelay.Api.Auth;
+using EmailRelay.Api.Bounces;
 using EmailRelay.Api.Emails;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.Projects;
 using EmailRelay.Api.RateLimiting;
+using EmailRelay.Api.Suppressions;
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 
@@ -54,7 +57,9 @@ public static class ApiServiceExtensions
         services.AddSingleton<EmailStore>();
         services.AddSingleton<EmailQueries>();
         services.AddSingleton<EventQueries>();
+        services.AddSingleton<UnmatchedBounceQueries>();
         services.AddSingleton<EmailAcceptor>();
+        services.AddSingleton<SuppressionStore>();
         return builder;
     }
 

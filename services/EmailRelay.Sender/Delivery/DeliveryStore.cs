@@ -109,7 +109,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             P(updates.Select(u => u.Attempt).ToArray()), P(updates.Select(u => u.NextAttemptAt).ToArray()),
             P(updates.Select(u => u.DeliveredAt).ToArray()), P(updates.Select(u => u.ReplyCode).ToArray()),
             P(updates.Select(u => u.EnhancedCode).ToArray()), P(updates.Select(u => u.Reply).ToArray()),
-            P(updates.Select(u => u.Reason?.ToSnakeCase()).ToArray()), P(now),
+            P(updates.Select(u => u.Reason?.ToSnakeCase()).ToArray()),
             P(updates.Select(_ => Guid.CreateVersion7(now)).ToArray()),
             new() { Value = updates.Select(u => EventDetails(u, result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
         });
@@ -127,22 +127,23 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // $15.. : the attempt rows ($1 is the message id).
+    // $14.. : the attempt rows ($1 is the message id).
     private const string AttemptsSql = """
         WITH attempts AS (
             INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
                                            tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason)
-            SELECT $1, a.ordinal, a.attempt, $15, $16, $17, $18, $19, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
-            FROM unnest($20::smallint[], $21::int[], $22::int[], $23::text[], $24::text[], $25::text[], $26::bool[], $27::text[])
+            SELECT $1, a.ordinal, a.attempt, $14, $15, $16, $17, $18, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
+            FROM unnest($19::smallint[], $20::int[], $21::int[], $22::text[], $23::text[], $24::text[], $25::bool[], $26::text[])
                  AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
         ),
         """;
 
-    // $1 message, $2 lease token, $3..$11 the recipients' new states, $12 now, $13 event ids, $14 event details.
+    // $1 message, $2 lease token, $3..$11 the recipients' new states, $12 event ids, $13 event details;
+    // the events' occurred_at is the database's clock (the column default), see migration 0005.
     private static readonly string RecordSql = $"""
         u AS (
             SELECT * FROM unnest($3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[],
-                                 $10::text[], $11::text[], $13::uuid[], $14::jsonb[])
+                                 $10::text[], $11::text[], $12::uuid[], $13::jsonb[])
                  AS u(ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply, reason, event_id, details)
         ), updated AS (
             UPDATE recipients r
@@ -169,9 +170,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             WHERE m.id = $1
             RETURNING m.event_seq, m.project_id
         )
-        INSERT INTO events (id, message_id, project_id, sequence, recipient, type, occurred_at, details)
+        INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
         SELECT u.event_id, $1, message.project_id, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
-               updated.address, updated.status, $12, u.details
+               updated.address, updated.status, u.details
         FROM updated JOIN u ON u.ordinal = updated.ordinal CROSS JOIN message
         """;
 
