@@ -17,6 +17,7 @@ builder.Services.AddRelayData(builder.Configuration);
 builder.Services.AddRelayBus(builder.Configuration);
 builder.Services.AddEventFeed(builder.Configuration);
 builder.Services.AddRetention(builder.Configuration);
+builder.Services.AddBounceListener(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
