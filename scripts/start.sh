@@ -25,6 +25,7 @@ API_PORT=${API_PORT:-8080}
 SENDER_PORT=${SENDER_PORT:-$((API_PORT + APIS))}
 TRACKING_PORT=${TRACKING_PORT:-$((SENDER_PORT + SENDERS))}
 CATCHER_PORT=${CATCHER_PORT:-2525}
+BOUNCE_PORT=${BOUNCE_PORT:-${Bounces__Port:-2526}}   # tracking's bounce listener (SMTP), when Bounces__Domain is set
 API_URL="http://127.0.0.1:$API_PORT"
 
 log() { printf '[start] %s\n' "$*" >&2; }
@@ -43,15 +44,17 @@ numbered() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }   # api, 
 for i in $(seq 1 "$APIS"); do add "$(numbered api "$i")" $((API_PORT + i - 1)); done
 for i in $(seq 1 "$SENDERS"); do add "$(numbered sender "$i")" $((SENDER_PORT + i - 1)); done
 add tracking "$TRACKING_PORT"
+# Not a process of its own, but a port tracking takes: checked with the others.
+[ "${Bounces__Domain-bounces.localhost}" != "" ] && PORTS[bounces]=$BOUNCE_PORT
 
 # A port already taken is refused before anything starts, naming it: otherwise whatever holds it
 # answers the readiness check in place of the new process, whose crash then goes unnoticed.
 check_ports() {
   local name port holder taken="" seen=" "
-  for name in "${NAMES[@]}"; do
+  for name in "${!PORTS[@]}"; do
     port=${PORTS[$name]}
     case "$port" in ''|*[!0-9]*) fail "port '$port' for $name is not a number";; esac
-    case "$seen" in *" $port "*) fail "port $port is given to two processes: API_PORT, SENDER_PORT, TRACKING_PORT or CATCHER_PORT overlap";; esac
+    case "$seen" in *" $port "*) fail "port $port is given twice: API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT or BOUNCE_PORT overlap";; esac
     seen="$seen$port "
     if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
       holder=$(command -v ss >/dev/null && ss -Hltnp "sport = :$port" 2>/dev/null \
@@ -61,7 +64,7 @@ check_ports() {
     fi
   done
   [ -z "$taken" ] || fail "cannot start:$taken
-stop what holds it, or choose other ports (API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT)"
+stop what holds it, or choose other ports (API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT, BOUNCE_PORT)"
 }
 
 [ -f "$RUN/pids" ] && { log "stopping the previous run first"; bash scripts/stop.sh; }
@@ -92,6 +95,7 @@ if [ -n "$Bounces__Domain" ] && [ -z "${Bounces__Secret:-}" ]; then
   Bounces__Secret=$(cat "$RUN/bounces-secret")
 fi
 export Bounces__Secret=${Bounces__Secret:-}
+export Bounces__Port=${Bounces__Port:-$BOUNCE_PORT} Bounces__ListenAddress=${Bounces__ListenAddress:-127.0.0.1}
 
 log "migrating the schema"
 dotnet "$(bin services/EmailRelay.Api)" migrate
@@ -137,6 +141,10 @@ wait_ready() { # name: alive and answering (HTTP readiness; the catcher just lis
   tail -n 30 "$RUN/logs/$1.log" >&2; fail "$1 not ready after 60 s (log: .run/logs/$1.log)"
 }
 for name in "${NAMES[@]}"; do wait_ready "$name"; done
+if [ -n "$Bounces__Domain" ]; then
+  for _ in $(seq 1 40); do timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null && break; sleep 0.25; done
+  timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null || fail "the bounce listener is not on port $Bounces__Port (log: .run/logs/tracking.log)"
+fi
 log "ready: ${NAMES[*]}"
 
 auth=(-H "Authorization: Bearer $Auth__BootstrapKey")
@@ -170,3 +178,9 @@ EmailRelay is running.
   processes      $(awk '{printf "%s%s", sep, $2; sep=" "}' "$RUN/pids")   (PID NAME lines in .run/pids)
   logs           .run/logs/        stop with: scripts/stop.sh [NAME...]
 DONE
+if [ -n "$Bounces__Domain" ]; then
+  cat <<BOUNCES
+  bounces        smtp://$Bounces__ListenAddress:$Bounces__Port   (tracking's listener for DSNs and complaints to *@$Bounces__Domain;
+                 inspect a report offline with: scripts/emailrelay.sh parse-bounce FILE)
+BOUNCES
+fi
