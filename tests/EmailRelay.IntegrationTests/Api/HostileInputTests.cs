@@ -104,6 +104,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, after.PendingIdempotency);
         Assert.Equal(before.ApiKeys + ledger.ApiKeysCreated, after.ApiKeys);
         Assert.Equal(before.Projects + ledger.ProjectsCreated, after.Projects);
+        Assert.Equal(before.Suppressions + ledger.SuppressionsAdded, after.Suppressions);
+        Assert.Equal(before.Webhooks + ledger.WebhooksCreated, after.Webhooks);
     }
 
     private HttpClient CreateClient()
@@ -168,14 +170,17 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             (await connection.QueryAsync<string>("SELECT key FROM idempotency")).ToHashSet(StringComparer.Ordinal),
             await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency WHERE completed_at IS NULL"),
             await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM api_keys"),
-            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM projects"));
+            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM projects"),
+            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM suppressions"),
+            await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM webhook_endpoints"));
     }
 
     private static int EnvironmentInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
     private sealed record Snapshot(HashSet<Guid> Messages, HashSet<Guid> Contents, Dictionary<Guid, long> Recipients,
-        Dictionary<Guid, long> Events, HashSet<string> IdempotencyKeys, long PendingIdempotency, long ApiKeys, long Projects);
+        Dictionary<Guid, long> Events, HashSet<string> IdempotencyKeys, long PendingIdempotency, long ApiKeys, long Projects,
+        long Suppressions, long Webhooks);
 
     /// <summary>What was sent and answered, and what the 2xx answers say must now be stored.</summary>
     private sealed class Ledger
@@ -188,6 +193,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         public HashSet<string> AcceptedIdempotencyKeys { get; } = new(StringComparer.Ordinal);
         public int ApiKeysCreated { get; private set; }
         public int ProjectsCreated { get; private set; }
+        public int SuppressionsAdded { get; private set; }
+        public int WebhooksCreated { get; private set; }
         public List<string> ServerErrors { get; } = [];
         public List<string> Unanswered { get; } = [];
         public List<string> WrongStatus { get; } = [];
@@ -226,6 +233,14 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 ProjectsCreated++;
             }
+            if (request.Path.StartsWith("v1/suppressions", StringComparison.Ordinal))
+            {
+                SuppressionsAdded += status == (int)HttpStatusCode.Created ? 1 : status == (int)HttpStatusCode.NoContent ? -1 : 0;
+            }
+            if (status == (int)HttpStatusCode.Created && request.Path == "v1/webhooks")
+            {
+                WebhooksCreated++;
+            }
         }
 
         private void RecordAccepted(HostileRequest request, string body, bool replayed)
@@ -261,7 +276,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {category,-12} {statuses.Values.Sum(),5}: {Histogram(statuses)}");
             }
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"accepted emails: {Accepted.Count}; idempotency keys completed: {AcceptedIdempotencyKeys.Count}; api keys created: {ApiKeysCreated}; projects created: {ProjectsCreated}");
+                $"accepted emails: {Accepted.Count}; idempotency keys completed: {AcceptedIdempotencyKeys.Count}; api keys created: {ApiKeysCreated}; projects created: {ProjectsCreated}; suppressions added: {SuppressionsAdded}; webhooks created: {WebhooksCreated}");
             text.AppendLine(CultureInfo.InvariantCulture, $"5xx: {ServerErrors.Count}; unanswered: {Unanswered.Count}; unexpected status: {WrongStatus.Count}");
             return text.ToString();
         }

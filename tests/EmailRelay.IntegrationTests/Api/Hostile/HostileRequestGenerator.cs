@@ -18,7 +18,7 @@ public sealed class HostileRequestGenerator(int seed)
     // Weights: mutated emails are the bulk, every other kind appears many times in 2,000 requests.
     private static readonly (string Name, int Weight)[] Categories =
     [
-        ("email", 9), ("batch", 2), ("broken-json", 3), ("headers", 2), ("query", 3), ("api-keys", 1), ("projects", 1), ("raw", 3),
+        ("email", 9), ("batch", 2), ("broken-json", 3), ("headers", 2), ("query", 3), ("api-keys", 1), ("projects", 1), ("settings", 2), ("raw", 3),
     ];
 
     private readonly Random _random = new(seed);
@@ -41,6 +41,7 @@ public sealed class HostileRequestGenerator(int seed)
                 "query" => Query(),
                 "api-keys" => ApiKeys(),
                 "projects" => Projects(),
+                "settings" => Settings(),
                 _ => Raw(),
             };
         }
@@ -219,6 +220,66 @@ public sealed class HostileRequestGenerator(int seed)
         var patch = _random.Next(2) == 0;
         return new HostileRequest("projects", HostileEmails.Escape(json)[..Math.Min(120, json.Length)],
             patch ? HttpMethod.Patch : HttpMethod.Post, patch ? $"v1/projects/{id}" : "v1/projects", Utf8(json));
+    }
+
+    /// <summary>
+    /// A project's settings and what Tracking keeps: suppressions, webhook endpoints and their
+    /// deliveries, unmatched bounces. Ids and addresses in paths are hostile strings or unknown.
+    /// </summary>
+    private HostileRequest Settings()
+    {
+        var id = Uri.EscapeDataString(_random.Next(3) == 0 ? HostileString(_random) : Guid.NewGuid().ToString());
+        var text = Uri.EscapeDataString(HostileString(_random));
+        JsonObject body;
+        switch (_random.Next(9))
+        {
+            case 0:
+                return Get($"v1/suppressions?email={text}&reason={Uri.EscapeDataString(HostileString(_random))}&limit={text}");
+            case 1:
+                return new HostileRequest("settings", $"lift '{text}'", HttpMethod.Delete,
+                    $"v1/suppressions/{(_random.Next(2) == 0 ? text : Uri.EscapeDataString(Pick(_random, Addresses)))}", ContentType: null);
+            case 2:
+                return Get(Pick(_random, new[] { $"v1/unmatched-bounces?cursor={text}", $"v1/unmatched-bounces/{id}", $"v1/webhooks/{id}",
+                    $"v1/webhooks?limit={text}", $"v1/webhooks/{id}/deliveries?status={text}&cursor={text}" }));
+            case 3:
+                return new HostileRequest("settings", $"replay '{id}'", HttpMethod.Post, $"v1/webhooks/{id}/deliveries/{text}/replay", ContentType: null);
+            case 4:
+                return new HostileRequest("settings", $"rotate/delete '{id}'", _random.Next(2) == 0 ? HttpMethod.Delete : HttpMethod.Post,
+                    _random.Next(2) == 0 ? $"v1/webhooks/{id}" : $"v1/webhooks/{id}/rotate-secret", ContentType: null);
+            case 5 or 6:
+                body = new JsonObject
+                {
+                    ["email"] = _random.Next(2) == 0 ? Pick(_random, Addresses) : HostileString(_random),
+                    ["reason"] = _random.Next(2) == 0 ? "manual" : HostileString(_random),
+                };
+                if (_random.Next(3) == 0)
+                {
+                    body[Pick(_random, new[] { "email", "reason", "expires_at", "extra" })] = AnyValue(_random);
+                }
+                return Post("v1/suppressions", body);
+            default:
+                body = new JsonObject
+                {
+                    ["url"] = _random.Next(2) == 0
+                        ? Pick(_random, new[] { "https://127.0.0.1/hook", "http://example.com/", "https://169.254.169.254/latest", "https://[::ffff:10.0.0.1]/", "ftp://x/" })
+                        : HostileString(_random),
+                    ["event_types"] = _random.Next(2) == 0 ? new JsonArray("delivered", "bounced") : new JsonArray(HostileString(_random)),
+                };
+                if (_random.Next(3) == 0)
+                {
+                    body[Pick(_random, new[] { "url", "event_types", "description", "enabled", "extra" })] = AnyValue(_random);
+                }
+                return _random.Next(3) == 0 ? Post($"v1/webhooks/{id}", body, HttpMethod.Patch) : Post("v1/webhooks", body);
+        }
+
+        HostileRequest Get(string path) => new("settings", $"get {path}", HttpMethod.Get, path, ContentType: null);
+
+        HostileRequest Post(string path, JsonObject json, HttpMethod? method = null)
+        {
+            var serialized = json.ToJsonString();
+            return new HostileRequest("settings", HostileEmails.Escape(serialized)[..Math.Min(120, serialized.Length)],
+                method ?? HttpMethod.Post, path, Utf8(serialized));
+        }
     }
 
     /// <summary>Malformations only a socket can send; the cases rotate so each one is sent many times.</summary>
