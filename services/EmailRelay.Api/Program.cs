@@ -2,6 +2,7 @@ using EmailRelay.Api.ApiKeys;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.Webhooks;
 using EmailRelay.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -14,6 +15,7 @@ if (args.Length > 0 && args[0] == "migrate")
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddApiServices();
+builder.Services.AddWebhooksApi(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -27,6 +29,7 @@ app.MapEmailsApi();
 app.MapEventsApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
+app.MapWebhooksApi();
 await app.RunAsync();
 return 0;
 

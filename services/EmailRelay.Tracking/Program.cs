@@ -1,5 +1,6 @@
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
+using EmailRelay.Tracking.Webhooks;
 
 // Tracking's consumers (timeline fan-out, suppressions, webhooks, bounce intake) come later; for
 // now it is a host that is deployed, probed and scraped like the others.
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddServiceDefaults();
 builder.Services.AddRelayData(builder.Configuration);
 builder.Services.AddRelayBus(builder.Configuration);
+builder.Services.AddWebhookDelivery(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
