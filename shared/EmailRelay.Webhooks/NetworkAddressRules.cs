@@ -53,11 +53,11 @@ public static class NetworkAddressRules
 
     private static readonly IPNetwork GlobalUnicast = Net("2000::/3");
 
-    // IPv6 ranges whose addresses carry an IPv4 address, and where its 4 bytes start. A compatible
-    // address (::a.b.c.d) is deprecated: no host should be reached through one, even a public one.
+    // IPv6 ranges whose addresses carry an IPv4 address (besides IPv4-mapped ::ffff:0:0/96), and where
+    // its 4 bytes start. A compatible address (::a.b.c.d) is deprecated: no host should be reached
+    // through one, even a public one.
     private static readonly (IPNetwork Network, int Offset, string Name, bool Deprecated)[] Embedding =
     [
-        (Net("::ffff:0:0/96"), 12, "IPv4-mapped", false),
         (Net("::ffff:0:0:0/96"), 12, "IPv4-translated", false),
         (Net("64:ff9b::/96"), 12, "NAT64", false),
         (Net("2002::/16"), 2, "6to4", false),
@@ -74,6 +74,11 @@ public static class NetworkAddressRules
         {
             return new AddressVerdict(AddressClass.Never, "not an IP address");
         }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            // Tested apart: IPNetwork.Contains never matches a mapped address, whatever the network.
+            return Embedded(address, 12, "IPv4-mapped", deprecated: false);
+        }
         if (Find(V6, address) is { } listed)
         {
             return listed;
@@ -82,15 +87,20 @@ public static class NetworkAddressRules
         {
             if (network.Contains(address))
             {
-                var inner = new IPAddress(address.GetAddressBytes().AsSpan(offset, 4));
-                var verdict = Classify(inner);
-                var @class = deprecated && verdict.Class == AddressClass.Public ? AddressClass.Private : verdict.Class;
-                return new AddressVerdict(@class, $"{name} {inner}: {verdict.Range}");
+                return Embedded(address, offset, name, deprecated);
             }
         }
         return GlobalUnicast.Contains(address)
             ? new AddressVerdict(AddressClass.Public, "public")
             : new AddressVerdict(AddressClass.Private, "not global unicast (outside 2000::/3)");
+    }
+
+    private static AddressVerdict Embedded(IPAddress address, int offset, string name, bool deprecated)
+    {
+        var inner = new IPAddress(address.GetAddressBytes().AsSpan(offset, 4));
+        var verdict = Classify(inner);
+        var @class = deprecated && verdict.Class == AddressClass.Public ? AddressClass.Private : verdict.Class;
+        return new AddressVerdict(@class, $"{name} {inner}: {verdict.Range}");
     }
 
     /// <summary>Whether a webhook may connect to the address.</summary>
