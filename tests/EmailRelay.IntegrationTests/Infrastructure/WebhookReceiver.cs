@@ -14,6 +14,7 @@ namespace EmailRelay.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
+    private const string AnyPath = "*";
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<WebhookReply>> _scripts = new();
@@ -72,6 +73,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The most requests to <paramref name="path"/> that were ever in flight at once.</summary>
     public int MaxConcurrent(string path) => _maxInFlight.GetValueOrDefault("/" + path);
 
+    /// <summary>The most requests to any path that were ever in flight at once.</summary>
+    public int MaxConcurrentOverall => _maxInFlight.GetValueOrDefault(AnyPath);
+
     public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(string path, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -104,8 +108,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private async Task HandleAsync(HttpListenerContext context)
     {
         var path = context.Request.Url!.AbsolutePath;
-        var now = _inFlight.AddOrUpdate(path, 1, (_, n) => n + 1);
-        _maxInFlight.AddOrUpdate(path, now, (_, max) => Math.Max(max, now));
+        foreach (var key in new[] { path, AnyPath })
+        {
+            var now = _inFlight.AddOrUpdate(key, 1, (_, n) => n + 1);
+            _maxInFlight.AddOrUpdate(key, now, (_, max) => Math.Max(max, now));
+        }
         try
         {
             using var body = new MemoryStream();
@@ -137,6 +144,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         finally
         {
             _inFlight.AddOrUpdate(path, 0, (_, n) => n - 1);
+            _inFlight.AddOrUpdate(AnyPath, 0, (_, n) => n - 1);
         }
     }
 
