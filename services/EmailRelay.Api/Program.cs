@@ -1,5 +1,7 @@
 using EmailRelay.Api.ApiKeys;
+using EmailRelay.Api.Bounces;
 using EmailRelay.Api.Emails;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
 using EmailRelay.Api.Webhooks;
@@ -27,6 +29,7 @@ app.MapDefaultEndpoints();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapEmailsApi();
 app.MapEventsApi();
+app.MapUnmatchedBouncesApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
 app.MapWebhooksApi();

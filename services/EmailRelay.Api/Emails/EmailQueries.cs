@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Http;
+using EmailRelay.Data;
 using Npgsql;
 
 namespace EmailRelay.Api.Emails;
@@ -68,8 +70,18 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
         if (filter.Status is not null) Where("m.status = @status", "status", filter.Status);
         if (filter.From is not null) Where("lower(m.envelope_from) = lower(@from)", "from", filter.From);
         if (filter.Tag is not null) Where("m.tags @> ARRAY[@tag]::text[]", "tag", filter.Tag);
-        if (filter.Since is not null) Where("m.created_at >= @since", "since", filter.Since.Value);
-        if (filter.Until is not null) Where("m.created_at < @until", "until", filter.Until.Value);
+        // An email's id is a UUIDv7 of its created_at: the time range is also an id range, which
+        // the primary key serves; created_at stays the exact condition.
+        if (filter.Since is not null)
+        {
+            Where("m.created_at >= @since", "since", filter.Since.Value);
+            Where("m.id >= @sinceId", "sinceId", UuidV7.LowerBound(filter.Since.Value));
+        }
+        if (filter.Until is not null)
+        {
+            Where("m.created_at < @until", "until", filter.Until.Value);
+            Where("m.id < @untilId", "untilId", UuidV7.UpperBoundBefore(filter.Until.Value));
+        }
         if (filter.After is not null) Where("m.id < @after", "after", filter.After.Value);
         if (filter.Recipient is not null)
         {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EmailRelay.Api.Auth;
+using EmailRelay.Api.Bounces;
 using EmailRelay.Api.Emails;
+using EmailRelay.Api.Events;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Api.OpenApi;
@@ -54,6 +56,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<EmailStore>();
         services.AddSingleton<EmailQueries>();
         services.AddSingleton<EventQueries>();
+        services.AddSingleton<UnmatchedBounceQueries>();
         services.AddSingleton<EmailAcceptor>();
         return builder;
     }

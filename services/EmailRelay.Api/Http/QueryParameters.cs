@@ -42,6 +42,10 @@ public static class QueryParameters
         return null;
     }
 
+    /// <summary>The <c>cursor</c> as given, for a list whose cursor is not an id.</summary>
+    public static string? CursorText(IQueryCollection query, ValidationErrors errors) =>
+        Single(query, "cursor", errors, out var value) ? value : null;
+
     public static DateTimeOffset? Time(IQueryCollection query, string field, ValidationErrors errors)
     {
         if (!Single(query, field, errors, out var value) || value is null)

@@ -16,6 +16,15 @@
 -- them ahead. A default partition catches rows no weekly partition covers yet, so a stopped
 -- maintenance job never refuses an insert; creating the week's partition later moves them.
 
+-- A UUIDv7 made in SQL (PostgreSQL 15 has none): rows made by set-based statements get ids in
+-- the same time order as those made by the services.
+CREATE FUNCTION relay_uuidv7() RETURNS uuid
+    LANGUAGE sql VOLATILE AS $$
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                                          PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                                          FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+$$;
+
 CREATE FUNCTION relay_week_start(ts timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE AS $$ SELECT date_trunc('week', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' $$;
 
@@ -154,6 +163,16 @@ SELECT message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_h
 FROM delivery_attempts_unpartitioned ORDER BY id;
 DROP TABLE delivery_attempts_unpartitioned;
 CREATE INDEX delivery_attempts_message ON delivery_attempts (message_id, id);
+
+-- ---- list filters of GET /v1/emails --------------------------------------------------------
+-- ?from= (status, tag, recipient and project have theirs since 0001/0002; since/until use the
+-- primary key, the ids being UUIDv7 of created_at).
+CREATE INDEX messages_from ON messages (lower(envelope_from), id DESC);
+-- ?tag=: the GIN index serves a rare tag only if the planner knows it is rare. With the default
+-- statistics a tag outside the sampled common elements is guessed at half the rarest one's share,
+-- and a scan of every email newest first looks cheaper: measured 376 ms for 470 matches in 4.7 M
+-- emails, 3 ms through the index once the sample is large enough to see the tail.
+ALTER TABLE messages ALTER COLUMN tags SET STATISTICS 1000;
 
 -- ---- Tracking's bookkeeping ---------------------------------------------------------------
 -- Where each consumer of the feed stands. A consumer moves its row in the same transaction as the

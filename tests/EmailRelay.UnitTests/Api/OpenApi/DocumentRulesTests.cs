@@ -130,6 +130,8 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
     [InlineData("GET /v1/emails/{id}/attempts", "200", "401 403 404 429 503")]
     [InlineData("GET /v1/emails", "200", "400 401 403 429 503")]
     [InlineData("GET /v1/events", "200", "400 401 403 429 503")]
+    [InlineData("GET /v1/unmatched-bounces", "200", "400 401 403 429 503")]
+    [InlineData("GET /v1/unmatched-bounces/{id}", "200", "401 403 404 429 503")]
     [InlineData("POST /v1/api-keys", "201", "400 401 403 413 415 429 503")]
     [InlineData("GET /v1/api-keys", "200", "400 401 403 429 503")]
     [InlineData("DELETE /v1/api-keys/{id}", "204", "401 403 404 429 503")]

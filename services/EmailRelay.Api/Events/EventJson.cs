@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace EmailRelay.Api.Emails;
+namespace EmailRelay.Api.Events;
 
 /// <summary>One timeline event as the API shows it: the fixed fields, then its details flattened in.</summary>
 public static class EventJson
