@@ -81,8 +81,22 @@ public sealed class WebhookAddressGuard
         throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
+    private static bool IsUnder(string name, string domain) =>
+        name.Equals(domain, StringComparison.OrdinalIgnoreCase) || name.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase);
+
     private async Task<IPAddress[]> LookUpAsync(string host, CancellationToken cancellationToken)
     {
+        // Special-use names (RFC 6761 §6.3, §6.4) are answered without asking DNS: .invalid never
+        // resolves, and localhost names are loopback whatever a resolver would say.
+        var name = host.TrimEnd('.');
+        if (IsUnder(name, "invalid"))
+        {
+            throw new WebhookAddressRefusedException($"{host} is under .invalid (RFC 6761): it never resolves.");
+        }
+        if (IsUnder(name, "localhost"))
+        {
+            return [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ResolveTimeout);
         try

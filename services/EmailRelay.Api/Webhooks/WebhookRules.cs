@@ -1,9 +1,13 @@
 using EmailRelay.Api.Http;
+using TimelineEvents = EmailRelay.Data.Events.EventTypes;
 using EmailRelay.Webhooks;
 
 namespace EmailRelay.Api.Webhooks;
 
-/// <summary>What an endpoint's fields may be, for create and update alike; each error names its field.</summary>
+/// <summary>
+/// What an endpoint's fields may be, for create and update alike; each error names its field. An
+/// endpoint subscribes to any of the timeline's event types (<see cref="TimelineEvents"/>).
+/// </summary>
 public static class WebhookRules
 {
     public const int MaxDescriptionLength = 500;
@@ -20,7 +24,7 @@ public static class WebhookRules
 
     public static string[]? EventTypes(List<string?>? types, ValidationErrors errors)
     {
-        var known = string.Join(", ", WebhookEventTypes.All);
+        var known = string.Join(", ", TimelineEvents.All);
         if (types is null || types.Count == 0)
         {
             errors.Add("event_types", $"At least one event type is required: {known}.");
@@ -30,7 +34,7 @@ public static class WebhookRules
         var ok = true;
         for (var i = 0; i < types.Count; i++)
         {
-            if (types[i] is not { } type || !WebhookEventTypes.IsKnown(type))
+            if (types[i] is not { } type || !TimelineEvents.All.Contains(type, StringComparer.Ordinal))
             {
                 errors.Add($"event_types[{i}]", $"Unknown event type; known types are {known}.");
                 ok = false;

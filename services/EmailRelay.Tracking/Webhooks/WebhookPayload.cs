@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EmailRelay.Webhooks;
 
 namespace EmailRelay.Tracking.Webhooks;
 
@@ -13,6 +12,9 @@ namespace EmailRelay.Tracking.Webhooks;
 /// </summary>
 public static class WebhookPayload
 {
+    /// <summary>A payload's <c>type</c> is this + the event type (API.md §Webhooks).</summary>
+    public const string TypePrefix = "email.";
+
     private static readonly string[] AlwaysPresent = ["reply_code", "enhanced_code", "reply", "bounce_reason", "hard", "attempt"];
     private static readonly HashSet<string> Written = ["event_id", "email_id", "sequence", "recipient", .. AlwaysPresent, "tags", "metadata"];
 
@@ -24,7 +26,7 @@ public static class WebhookPayload
             using var details = JsonDocument.Parse(e.Details);
             using var metadata = JsonDocument.Parse(e.Metadata);
             json.WriteStartObject();
-            json.WriteString("type", WebhookEventTypes.PayloadPrefix + eventType);
+            json.WriteString("type", TypePrefix + eventType);
             json.WriteString("timestamp", e.OccurredAt.UtcDateTime);
             json.WriteStartObject("data");
             json.WriteString("event_id", eventId);

@@ -54,7 +54,7 @@ public sealed class WebhookAddressGuardTests
     {
         var guard = new WebhookAddressGuard(false, (_, _) => throw new SocketException((int)SocketError.HostNotFound));
 
-        var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync("nowhere.invalid", CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync("nowhere.example", CancellationToken.None));
 
         Assert.Contains("could not be resolved (HostNotFound)", refused.Message, StringComparison.Ordinal);
     }
@@ -65,6 +65,33 @@ public sealed class WebhookAddressGuardTests
         var guard = Guard(false);
 
         await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync("empty.example", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("receiver.invalid")]
+    [InlineData("INVALID")]
+    [InlineData("hooks.example.invalid.")]
+    public async Task A_name_under_invalid_is_refused_without_asking_dns(string host)
+    {
+        var guard = new WebhookAddressGuard(true, (_, _) => throw new InvalidOperationException("no lookup for .invalid"));
+
+        var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync(host, CancellationToken.None));
+
+        Assert.Contains("RFC 6761", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("api.localhost")]
+    public async Task A_localhost_name_is_loopback_whatever_dns_would_say(string host)
+    {
+        var guard = new WebhookAddressGuard(false, (_, _) => Task.FromResult(new[] { IPAddress.Parse("8.8.8.8") }));
+
+        var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync(host, CancellationToken.None));
+
+        Assert.Contains("loopback", refused.Message, StringComparison.Ordinal);
+        var allowed = new WebhookAddressGuard(true, (_, _) => throw new InvalidOperationException("no lookup for localhost"));
+        Assert.Equal([IPAddress.Loopback, IPAddress.IPv6Loopback], await allowed.ResolveAsync(host, CancellationToken.None));
     }
 
     private static WebhookAddressGuard Guard(bool allowPrivate, params string[] addresses) =>
