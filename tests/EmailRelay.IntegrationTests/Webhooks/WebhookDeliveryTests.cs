@@ -179,6 +179,8 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
     {
         var path = Path("replay");
         Receiver.Script(path, WebhookReply.Of(500), WebhookReply.Of(500), WebhookReply.Of(500));
+        // The replayed attempt is slow, so the replay's answer is read before that attempt is recorded.
+        Receiver.Always(path, WebhookReply.Slow(TimeSpan.FromSeconds(1)));
         var (endpoint, secret) = await Stack.CreateWebhookAsync(Receiver.Url(path), ["complained"]);
         var delivery = (await Stack.InsertWebhookDeliveriesAsync(endpoint, await Stack.QueuedEventsAsync(1)))[0];
         var failed = await Stack.WaitForWebhookDeliveryAsync(delivery, d => d.Status != "pending", Wait);
@@ -189,7 +191,8 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"replay: {(int)response.StatusCode} {body}");
         var replayed = JsonDocument.Parse(body).RootElement;
         Assert.Equal("pending", replayed.GetProperty("status").GetString());
-        Assert.Equal(0, replayed.GetProperty("attempts").GetInt32());
+        // 1 if the dispatcher already claimed it: the claim counts the attempt it is making.
+        Assert.InRange(replayed.GetProperty("attempts").GetInt32(), 0, 1);
         Assert.Equal(3, replayed.GetProperty("attempt_log").GetArrayLength());
 
         var done = await Stack.WaitForWebhookDeliveryAsync(delivery, d => d.Status != "pending", Wait);

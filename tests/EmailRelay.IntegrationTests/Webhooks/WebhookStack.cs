@@ -5,8 +5,9 @@ namespace EmailRelay.IntegrationTests.Webhooks;
 /// <summary>
 /// A stack whose API and Tracking allow private networks (the receiver is on loopback), one
 /// Tracking with a schedule of seconds (three attempts, 1 s apart, no jitter) and a 10 s request
-/// timeout, and a scriptable receiver. No sender: emails stay queued, so each test makes its
-/// deliveries from queued events exactly as the fan-out does.
+/// timeout, and a scriptable receiver. The dispatcher tests make their deliveries from queued
+/// events as the fan-out does, for endpoints the fan-out gives nothing; the end-to-end test goes
+/// through the real fan-out.
 /// </summary>
 public sealed class WebhookStack : IAsyncLifetime
 {
@@ -24,7 +25,7 @@ public sealed class WebhookStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Stack = await RelayStack.StartAsync("webhooks", new Dictionary<string, string> { ["Webhooks__AllowPrivateNetworks"] = "true" }, senders: 0);
+        Stack = await RelayStack.StartAsync("webhooks", new Dictionary<string, string> { ["Webhooks__AllowPrivateNetworks"] = "true" });
         await Stack.StartTrackingAsync(FastDelivery);
     }
 
