@@ -73,7 +73,7 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource)
                   AND (w.leased_until IS NULL OR w.leased_until <= $1)
                   AND (w.attempts > 0 OR w.next_attempt_at <= $1 - $7)
                 ORDER BY w.next_attempt_at
-                LIMIT $4 - coalesce(i.n, 0)
+                LIMIT greatest($4 - coalesce(i.n, 0), 0)
                 FOR UPDATE OF w SKIP LOCKED
             ) d
             WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(i.n, 0) < $4
@@ -101,7 +101,7 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE webhook_deliveries w
-            SET status = 'failed', next_attempt_at = NULL, completed_at = $1,
+            SET status = 'failed', next_attempt_at = NULL, completed_at = $1, leased_until = NULL, lease_token = NULL,
                 last_error = CASE WHEN e.deleted_at IS NOT NULL THEN 'not sent: the endpoint was deleted'
                                   ELSE 'not sent: the endpoint is disabled' || coalesce(' (' || e.disabled_reason || ')', '') END
             FROM webhook_endpoints e
@@ -149,7 +149,8 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource)
                 P(delivery.EndpointId), P(reason), P(now)));
             batch.BatchCommands.Add(Command("""
                 UPDATE webhook_deliveries
-                SET status = 'failed', next_attempt_at = NULL, completed_at = $3, last_error = 'not sent: the endpoint is disabled (' || $2 || ')'
+                SET status = 'failed', next_attempt_at = NULL, completed_at = $3, leased_until = NULL, lease_token = NULL,
+                    last_error = 'not sent: the endpoint is disabled (' || $2 || ')'
                 WHERE endpoint_id = $1 AND status = 'pending' AND (leased_until IS NULL OR leased_until <= $3)
                 """, P(delivery.EndpointId), P(reason), P(now)));
         }
