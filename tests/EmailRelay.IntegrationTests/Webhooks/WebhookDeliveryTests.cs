@@ -255,6 +255,55 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
         Assert.Empty(Receiver.At(path));
     }
 
+    [Fact]
+    public async Task An_endpoint_slower_than_the_timeout_gets_the_attempt_recorded_as_timed_out_and_retried()
+    {
+        var path = Path("slow");
+        Receiver.Script(path, WebhookReply.Slow(TimeSpan.FromSeconds(15)));
+        var (endpoint, _) = await Stack.CreateWebhookAsync(Receiver.Url(path), ["complained"]);
+        var delivery = (await Stack.InsertWebhookDeliveriesAsync(endpoint, await Stack.QueuedEventsAsync(1)))[0];
+
+        var done = await Stack.WaitForWebhookDeliveryAsync(delivery, d => d.Status != "pending", Wait);
+
+        Assert.Equal(("succeeded", 2), (done.Status, done.Attempts));
+        var attempts = await Stack.WebhookAttemptsAsync(delivery);
+        Assert.Null(attempts[0].StatusCode);
+        Assert.Equal("no response within 10 s", attempts[0].Error);
+        Assert.InRange(attempts[0].DurationMs, 10_000, 12_000);
+        Assert.Equal(200, attempts[1].StatusCode);
+    }
+
+    [Fact]
+    public async Task Deliveries_are_listed_newest_first_in_keyset_pages()
+    {
+        var path = Path("pages");
+        var (endpoint, _) = await Stack.CreateWebhookAsync(Receiver.Url(path), ["complained"]);
+        var deliveries = await Stack.InsertWebhookDeliveriesAsync(endpoint, await Stack.QueuedEventsAsync(5));
+        foreach (var id in deliveries)
+        {
+            await Stack.WaitForWebhookDeliveryAsync(id, d => d.Status == "succeeded", Wait);
+        }
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await GetJsonAsync($"v1/webhooks/{endpoint}/deliveries?limit=2" + (cursor is null ? "" : "&cursor=" + cursor));
+            seen.AddRange(page.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("id").GetGuid()));
+            Assert.All(page.GetProperty("data").EnumerateArray(), d => Assert.Equal(1, d.GetProperty("attempt_log").GetArrayLength()));
+            cursor = page.GetProperty("next_cursor").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        // UUIDv7 made in one millisecond are ordered by their random bits: compare with the order PostgreSQL gives them.
+        Assert.Equal(deliveries.OrderByDescending(d => d.ToString(), StringComparer.Ordinal), seen);
+        using var bad = await Stack.Api.GetAsync($"v1/webhooks/{endpoint}/deliveries?status=lost");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
     private static string Path(string name) => $"{name}-{Guid.NewGuid():N}";
 
     private async Task<JsonElement> GetJsonAsync(string path)
