@@ -84,6 +84,14 @@ if [ -z "${Auth__BootstrapKey:-}" ]; then
   Auth__BootstrapKey=$(cat "$RUN/bootstrap-key")
 fi
 export Auth__BootstrapKey
+# VERP return paths on a local bounce domain, signed with a secret generated once per checkout into
+# .run/ (never committed, and for this machine only). Bounces__Domain= (set, empty) turns VERP off.
+export Bounces__Domain=${Bounces__Domain-bounces.localhost}
+if [ -n "$Bounces__Domain" ] && [ -z "${Bounces__Secret:-}" ]; then
+  [ -s "$RUN/bounces-secret" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/bounces-secret"
+  Bounces__Secret=$(cat "$RUN/bounces-secret")
+fi
+export Bounces__Secret=${Bounces__Secret:-}
 
 log "migrating the schema"
 dotnet "$(bin services/EmailRelay.Api)" migrate

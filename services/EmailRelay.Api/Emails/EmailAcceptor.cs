@@ -15,6 +15,7 @@ namespace EmailRelay.Api.Emails;
 /// </summary>
 public sealed partial class EmailAcceptor(
     EmailStore store,
+    IdempotencyStore idempotencyStore,
     Outbox outbox,
     IBusControl bus,
     TimeProvider time,
@@ -24,23 +25,44 @@ public sealed partial class EmailAcceptor(
 {
     private readonly Counter<long> _accepted = meters.Create(ServiceDefaultsExtensions.MeterName)
         .CreateCounter<long>("emailrelay.emails.accepted", description: "Emails durably stored by the API");
+    private readonly Counter<long> _suppressed = meters.Create(ServiceDefaultsExtensions.MeterName)
+        .CreateCounter<long>("emailrelay.recipients.suppressed",
+            description: "Recipients found on their project's suppression list when their email was accepted: stored as suppressed, never sent");
     private readonly Counter<long> _publishDeferred = meters.Create(ServiceDefaultsExtensions.MeterName)
         .CreateCounter<long>("emailrelay.emails.publish_left_to_dispatcher",
             description: "Accepted emails whose first publish failed, was refused (queue full) or was skipped (broker down)");
 
-    public async Task AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, IdempotencyCompletion? idempotency, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the emails, renders the response with <paramref name="respond"/> (it shows which
+    /// recipients were found suppressed) and — under an Idempotency-Key — stores that response and
+    /// commits the claim with the emails; then publishes the emails due now.
+    /// </summary>
+    /// <returns>The response body.</returns>
+    public async Task<byte[]> AcceptAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId,
+        IdempotencyCompletion? idempotency, Func<SuppressedRecipients, byte[]> respond, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
         var publishNow = bus.CheckHealth().Status == BusHealthStatus.Healthy;
-        await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, publishNow, idempotency, now, cancellationToken);
+        var suppressed = await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, publishNow,
+            idempotency?.Claim, now, cancellationToken);
+        var body = respond(suppressed);
+        if (idempotency is not null)
+        {
+            await idempotencyStore.CompleteAsync(idempotency, body, cancellationToken);
+        }
         _accepted.Add(emails.Count);
+        if (suppressed.Count > 0)
+        {
+            _suppressed.Add(suppressed.Count);
+        }
 
-        var due = emails.Where(e => !e.IsScheduled).ToList();
+        // An email whose recipients are all suppressed is final already: it owes no command.
+        var due = emails.Where(e => !e.IsScheduled && !suppressed.AllOf(e)).ToList();
         if (!publishNow)
         {
             _publishDeferred.Add(due.Count);
-            return;
+            return body;
         }
         var failed = await PublishAsync(due);
         if (failed.Count > 0)
@@ -48,6 +70,7 @@ public sealed partial class EmailAcceptor(
             _publishDeferred.Add(failed.Count);
             await MarkPublishFailedAsync(failed, now);
         }
+        return body;
     }
 
     private async Task<List<Guid>> PublishAsync(List<PreparedEmail> due)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Data;
+using EmailRelay.Data.Events;
 using Npgsql;
 using NpgsqlTypes;
 using static EmailRelay.Data.NpgsqlShorthand;
@@ -9,69 +10,94 @@ namespace EmailRelay.Api.Emails;
 
 /// <summary>
 /// The accept transaction (DESIGN.md §3.1): messages, contents, recipients and their first events
-/// for every email of a request — and the idempotency record — in ONE statement: data-modifying
-/// CTEs over arrays, atomic without BEGIN/COMMIT round trips, so a batch of 100 costs what one
-/// email costs in statements. Under an Idempotency-Key the statement runs in the key's claim
-/// transaction and commits it.
+/// for every email of a request in ONE statement — data-modifying CTEs over arrays, atomic
+/// without BEGIN/COMMIT round trips, so a batch of 100 costs what one email costs in statements.
+/// The same statement checks every recipient of every email against the project's suppressions
+/// with one lookup: a suppressed recipient is stored final (status and event <c>suppressed</c>)
+/// and never leased, and an email whose recipients are all suppressed is final too, owing no
+/// command. Under an Idempotency-Key the statement runs in the key's claim transaction, which the
+/// caller commits with the stored response.
 /// </summary>
 public sealed class EmailStore(NpgsqlDataSource dataSource)
 {
-    public async Task StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime,
-        bool publishing, IdempotencyCompletion? idempotency, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <returns>The recipients found suppressed.</returns>
+    public async Task<SuppressedRecipients> StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId,
+        TimeSpan maxQueueLifetime, bool publishing, IdempotencyClaim? claim, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var parts = new List<string>();
+        if (emails.Count == 0)
+        {
+            return SuppressedRecipients.None;
+        }
+        var parts = new List<(string Name, string Sql)>();
         var parameters = new List<NpgsqlParameter>();
-        if (emails.Count > 0)
-        {
-            AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, publishing, now);
-        }
-        if (idempotency is not null)
-        {
-            var claim = idempotency.Claim;
-            parts.Add(Sql(parameters, IdempotencyStore.CompleteSql, P(claim.Owner), P(claim.Key), P(claim.RequestHash), P(now),
-                P(idempotency.StatusCode), P(idempotency.Location), P(idempotency.Body)));
-        }
-        if (parts.Count == 0)
-        {
-            return;
-        }
-        // Every part but the last becomes a CTE; PostgreSQL runs them all, atomically, in one statement.
-        var sql = parts.Count == 1
-            ? parts[0]
-            : "WITH " + string.Join(",\n", parts.SkipLast(1).Select((part, i) => $"s{i} AS ({part})")) + "\n" + parts[^1];
-        if (idempotency?.Claim.Transaction is { } transaction)
-        {
-            // Under the key's claim: the messages, the stored response and the release of the
-            // claim's lock commit together.
-            await using var claimed = new NpgsqlCommand(sql, transaction.Connection, transaction);
-            claimed.Parameters.AddRange(parameters.ToArray());
-            await claimed.ExecuteNonQueryAsync(cancellationToken);
-            await idempotency.Claim.CommitAsync(cancellationToken);
-            return;
-        }
-        await using var command = dataSource.CreateCommand(sql);
+        AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, publishing, now);
+        // Every part becomes a named CTE; PostgreSQL runs them all, atomically, in one statement,
+        // whose result is the suppressed recipients.
+        var sql = "WITH " + string.Join(",\n", parts.Select(p => $"{p.Name} AS ({p.Sql})")) + "\n" +
+                  "SELECT message_id, ordinal FROM recipient_rows WHERE suppressed_by IS NOT NULL";
+        await using var command = claim?.Transaction is { } transaction
+            ? new NpgsqlCommand(sql, transaction.Connection, transaction)
+            : dataSource.CreateCommand(sql);
         command.Parameters.AddRange(parameters.ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var suppressed = new HashSet<(Guid, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            suppressed.Add((reader.GetGuid(0), reader.GetInt16(1)));
+        }
+        return suppressed.Count == 0 ? SuppressedRecipients.None : new SuppressedRecipients(suppressed);
     }
 
-    private static void AddMessages(List<string> parts, List<NpgsqlParameter> parameters, IReadOnlyList<PreparedEmail> emails,
+    private static void AddMessages(List<(string Name, string Sql)> parts, List<NpgsqlParameter> parameters, IReadOnlyList<PreparedEmail> emails,
         Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime, bool publishing, DateTimeOffset now)
     {
         var dispatch = emails.Select(e => Outbox.AtAccept(e.Email.SendAt, publishing, now)).ToArray();
         var ids = emails.Select(e => e.Id).ToArray();
         var dueAt = emails.Select(e => e.Email.SendAt ?? e.CreatedAt).ToArray();
-        parts.Add(Sql(parameters,
+
+        // One row per recipient of every email, with the event that opens its timeline.
+        var rows = emails.SelectMany((e, i) => e.Email.Recipients.Select((r, ordinal) => (Email: e, DueAt: dueAt[i], Recipient: r, Ordinal: ordinal)))
+            .ToList();
+        parts.Add(("recipient_input", Sql(parameters,
             """
+            SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[],
+                                 $9::jsonb[])
+                     AS r(message_id, ordinal, address, domain, kind, status, next_attempt_at, event_id, details)
+            """,
+            P(rows.Select(r => r.Email.Id).ToArray()), P(rows.Select(r => (short)r.Ordinal).ToArray()),
+            P(rows.Select(r => r.Recipient.Address).ToArray()), P(rows.Select(r => r.Recipient.Domain).ToArray()),
+            P(rows.Select(r => r.Recipient.Kind).ToArray()), P(rows.Select(r => r.Email.InitialStatus).ToArray()),
+            P(rows.Select(r => r.DueAt).ToArray()), P(rows.Select(r => Guid.CreateVersion7(r.Email.CreatedAt)).ToArray()),
+            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")))));
+        // One index lookup per distinct address, on the primary key (project_id, address); stored
+        // addresses are lower-cased by the same lower() (see migration 0006).
+        parts.Add(("suppressed", Sql(parameters,
+            """
+            SELECT address, reason FROM suppressions
+            WHERE project_id = $1 AND address IN (SELECT lower(address) FROM recipient_input) AND (expires_at IS NULL OR expires_at > $2)
+            """,
+            P(projectId), P(now))));
+        parts.Add(("recipient_rows",
+            "SELECT r.*, s.reason AS suppressed_by FROM recipient_input r LEFT JOIN suppressed s ON s.address = lower(r.address)"));
+        parts.Add(("settled",
+            "SELECT message_id FROM recipient_rows GROUP BY message_id HAVING bool_and(suppressed_by IS NOT NULL)"));
+
+        // A message whose every recipient is suppressed is final at once: status suppressed, nothing due, nothing dispatched.
+        parts.Add(("new_messages", Sql(parameters,
+            $"""
             INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
                                   send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id,
                                   dispatched_at)
             SELECT m.id, $2, m.envelope_from, m.from_header, m.subject, m.message_id_header,
                    ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.send_at, m.created_at, m.expires_at,
-                   m.status, m.size_bytes, m.next_dispatch_at, m.event_seq, $15, $17, m.dispatched_at
+                   CASE WHEN settled.message_id IS NULL THEN m.status ELSE '{RecipientStatus.Suppressed}' END, m.size_bytes,
+                   CASE WHEN settled.message_id IS NULL THEN m.next_dispatch_at END, m.event_seq, $15, $17,
+                   CASE WHEN settled.message_id IS NULL THEN m.dispatched_at END
             FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
                         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $16::int[], $18::timestamptz[])
                  AS m(id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
                       status, size_bytes, next_dispatch_at, event_seq, dispatched_at)
+            LEFT JOIN settled ON settled.message_id = m.id
             """,
             P(ids), P(apiKeyId),
             P(emails.Select(e => e.Email.From.GetAddress(idnEncode: true)).ToArray()),
@@ -87,37 +113,31 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             P(emails.Select(e => e.Message.Mime.Length).ToArray()),
             P(dispatch.Select(d => d.NextDispatchAt).ToArray()),
             P(System.Diagnostics.Activity.Current?.TraceId.ToString()),
-            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId), P(dispatch.Select(d => d.DispatchedAt).ToArray())));
+            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId), P(dispatch.Select(d => d.DispatchedAt).ToArray()))));
 
-        parts.Add(Sql(parameters,
+        parts.Add(("new_contents", Sql(parameters,
             "INSERT INTO message_contents (message_id, mime) SELECT * FROM unnest($1::uuid[], $2::bytea[])",
-            P(ids), P(emails.Select(e => e.Message.Mime).ToArray())));
+            P(ids), P(emails.Select(e => e.Message.Mime).ToArray()))));
 
-        // One row per recipient of every email; its first event has the same shape, so both
-        // statements share the flattened arrays.
-        var rows = emails.SelectMany((e, i) => e.Email.Recipients.Select((r, ordinal) => (Email: e, DueAt: dueAt[i], Recipient: r, Ordinal: ordinal)))
-            .ToList();
-        var messageIds = P(rows.Select(r => r.Email.Id).ToArray());
-        var addresses = P(rows.Select(r => r.Recipient.Address).ToArray());
-        var statuses = P(rows.Select(r => r.Email.InitialStatus).ToArray());
-        parts.Add(Sql(parameters,
-            """
+        // A suppressed recipient is final: no next attempt, so no sender ever leases it.
+        parts.Add(("new_recipients",
+            $"""
             INSERT INTO recipients (message_id, ordinal, address, domain, kind, status, next_attempt_at)
-            SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-            """,
-            messageIds, P(rows.Select(r => (short)r.Ordinal).ToArray()), addresses,
-            P(rows.Select(r => r.Recipient.Domain).ToArray()), P(rows.Select(r => r.Recipient.Kind).ToArray()), statuses,
-            P(rows.Select(r => r.DueAt).ToArray())));
+            SELECT message_id, ordinal, address, domain, kind,
+                   CASE WHEN suppressed_by IS NULL THEN status ELSE '{RecipientStatus.Suppressed}' END,
+                   CASE WHEN suppressed_by IS NULL THEN next_attempt_at END
+            FROM recipient_rows
+            """));
 
-        parts.Add(Sql(parameters,
-            """
+        parts.Add(("new_events", Sql(parameters,
+            $"""
             INSERT INTO events (id, message_id, sequence, recipient, type, details, project_id)
-            SELECT e.*, $7 FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[]) AS e
+            SELECT event_id, message_id, ordinal + 1, address,
+                   CASE WHEN suppressed_by IS NULL THEN status ELSE '{EventTypes.Suppressed}' END,
+                   CASE WHEN suppressed_by IS NULL THEN details ELSE jsonb_build_object('reason', suppressed_by) END, $1
+            FROM recipient_rows
             """,
-            P(rows.Select(r => Guid.CreateVersion7(r.Email.CreatedAt)).ToArray()), Clone(messageIds),
-            P(rows.Select(r => r.Ordinal + 1).ToArray()), Clone(addresses), Clone(statuses),
-            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")),
-            P(projectId)));
+            P(projectId))));
     }
 
     /// <summary>
@@ -134,8 +154,6 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
 
     // A handful of (part, offset) pairs exist; renumber each once.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Sql, int Offset), string> Renumbered = new();
-
-    private static NpgsqlParameter Clone(NpgsqlParameter parameter) => parameter.Clone();
 
     private static NpgsqlParameter Jsonb(IEnumerable<string> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };

@@ -65,11 +65,11 @@ public static class EmailsEndpoints
             return prepared.Problem;
         }
         var email = prepared.Email!;
-        var accepted = new AcceptedEmail(email.Id, email.InitialStatus,
-            email.Email.Recipients.Select(r => new AcceptedRecipient(r.Address, email.InitialStatus)).ToList());
         var location = $"/v1/emails/{email.Id}";
         return await IdempotentAsync(context, caller, idempotency, rateLimit, project, 1, body.Body, StatusCodes.Status202Accepted, location,
-            accepted, completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
+            completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion,
+                suppressed => JsonSerializer.SerializeToUtf8Bytes(suppressed.Describe(email), JsonBody.Options), cancellationToken),
+            cancellationToken);
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
@@ -95,29 +95,25 @@ public static class EmailsEndpoints
             return projectProblem;
         }
 
-        var items = new List<BatchItem>(batch.Emails.Count);
-        var valid = new List<PreparedEmail>(batch.Emails.Count);
+        // Each item in request order: a prepared email, or the problem that refused it.
+        var items = new List<(PreparedEmail? Email, object? Error)>(batch.Emails.Count);
         foreach (var element in batch.Emails)
         {
             if (!JsonBody.TryParse<SendEmailRequest>(element, out var request, out var itemProblem))
             {
-                items.Add(new BatchItem(null, null, itemProblem!.ProblemDetails));
+                items.Add((null, itemProblem!.ProblemDetails));
                 continue;
             }
             var prepared = preparer.Prepare(request!);
-            if (prepared.Problem is not null)
-            {
-                items.Add(new BatchItem(null, null, prepared.Problem.ProblemDetails));
-                continue;
-            }
-            valid.Add(prepared.Email!);
-            items.Add(new BatchItem(prepared.Email!.Id, prepared.Email.InitialStatus, null));
+            items.Add(prepared.Problem is not null ? (null, prepared.Problem.ProblemDetails) : (prepared.Email!, null));
         }
+        var valid = items.Where(i => i.Email is not null).Select(i => i.Email!).ToList();
         return await IdempotentAsync(context, caller, idempotency, rateLimit, project, valid.Count, body.Body, StatusCodes.Status200OK, null,
-            new BatchResponse(items),
-            completion => valid.Count == 0 && completion is null
-                ? Task.CompletedTask
-                : acceptor.AcceptAsync(valid, project, caller.ApiKeyId, completion, cancellationToken), cancellationToken);
+            completion => acceptor.AcceptAsync(valid, project, caller.ApiKeyId, completion,
+                suppressed => JsonSerializer.SerializeToUtf8Bytes(new BatchResponse(items
+                    .Select(i => i.Email is { } e ? new BatchItem(e.Id, suppressed.StatusOf(e), null) : new BatchItem(null, null, i.Error))
+                    .ToList()), JsonBody.Options), cancellationToken),
+            cancellationToken);
     }
 
     /// <summary>
@@ -139,15 +135,14 @@ public static class EmailsEndpoints
 
     /// <summary>
     /// Runs <paramref name="store"/> under the request's Idempotency-Key, if any: replays a completed
-    /// request, refuses a concurrent or different one, and stores the response with the messages.
-    /// The key belongs to the API key that used it, so no other key — of any project — can replay it.
-    /// Only a request that stores pays its <paramref name="emails"/> to the project's send rate.
+    /// request, refuses a concurrent or different one, and has the response it returns stored with
+    /// the messages. The key belongs to the API key that used it, so no other key — of any project —
+    /// can replay it. Only a request that stores pays its <paramref name="emails"/> to the project's send rate.
     /// </summary>
-    private static async Task<IResult> IdempotentAsync<T>(HttpContext context, ApiCaller caller, IdempotencyStore idempotency,
-        SendRateLimit rateLimit, Guid project, int emails, ReadOnlyMemory<byte> body, int status, string? location, T response,
-        Func<IdempotencyCompletion?, Task> store, CancellationToken cancellationToken)
+    private static async Task<IResult> IdempotentAsync(HttpContext context, ApiCaller caller, IdempotencyStore idempotency,
+        SendRateLimit rateLimit, Guid project, int emails, ReadOnlyMemory<byte> body, int status, string? location,
+        Func<IdempotencyCompletion?, Task<byte[]>> store, CancellationToken cancellationToken)
     {
-        var responseBytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonBody.Options);
         var keys = context.Request.Headers["Idempotency-Key"];
         if (keys.Count == 0)
         {
@@ -155,8 +150,7 @@ public static class EmailsEndpoints
             {
                 return refused;
             }
-            await store(null);
-            return await Bytes(context, status, location, responseBytes, replayed: false);
+            return await Bytes(context, status, location, await store(null), replayed: false);
         }
         // Two header lines are two keys, not one "a,b": which one would the client retry with?
         if (keys.Count > 1 || !IdempotencyStore.IsValidKey(keys[0]!))
@@ -184,7 +178,7 @@ public static class EmailsEndpoints
         {
             return overLimit;
         }
-        await store(new IdempotencyCompletion(claim, status, location, responseBytes));
+        var responseBytes = await store(new IdempotencyCompletion(claim, status, location));
         return await Bytes(context, status, location, responseBytes, replayed: false);
     }
 

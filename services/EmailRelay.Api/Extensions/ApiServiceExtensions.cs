@@ -9,6 +9,7 @@ using EmailRelay.Api.Idempotency;
 using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.Projects;
 using EmailRelay.Api.RateLimiting;
+using EmailRelay.Api.Suppressions;
 using EmailRelay.Data;
 using EmailRelay.ServiceDefaults;
 
@@ -58,6 +59,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<EventQueries>();
         services.AddSingleton<UnmatchedBounceQueries>();
         services.AddSingleton<EmailAcceptor>();
+        services.AddSingleton<SuppressionStore>();
         return builder;
     }
 

@@ -1,7 +1,7 @@
 namespace EmailRelay.Api.Idempotency;
 
 /// <summary>
-/// The response of a request that claimed its Idempotency-Key: stored, and the claim committed, in
-/// the same transaction as the messages it created (see <see cref="IdempotencyStore"/>).
+/// How a request that claimed its Idempotency-Key answers: its response is stored, and the claim
+/// committed, in the same transaction as the messages it created (see <see cref="IdempotencyStore"/>).
 /// </summary>
-public sealed record IdempotencyCompletion(IdempotencyClaim Claim, int StatusCode, string? Location, byte[] Body);
+public sealed record IdempotencyCompletion(IdempotencyClaim Claim, int StatusCode, string? Location);

@@ -87,8 +87,28 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, TimeProvider t
         }
     }
 
-    /// <summary>The statement that records a completed request; run inside the claim's transaction with the messages.</summary>
-    public const string CompleteSql = """
+    /// <summary>
+    /// Stores the response of a request that proceeded under its claim and commits the claim's
+    /// transaction: the messages it stored, the response and the release of the key's lock commit
+    /// together. Its own statement after the messages, because the response shows what storing
+    /// them found (suppressed recipients).
+    /// </summary>
+    public async Task CompleteAsync(IdempotencyCompletion completion, byte[] body, CancellationToken cancellationToken)
+    {
+        var claim = completion.Claim;
+        var transaction = claim.Transaction ?? throw new InvalidOperationException("Only a claim to proceed can be completed.");
+        await using (var command = new NpgsqlCommand(CompleteSql, transaction.Connection, transaction))
+        {
+            command.Parameters.AddRange(new NpgsqlParameter[]
+            {
+                P(claim.Owner), P(claim.Key), P(claim.RequestHash), P(time.GetUtcNow()), P(completion.StatusCode), P(completion.Location), P(body),
+            });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await claim.CommitAsync(cancellationToken);
+    }
+
+    private const string CompleteSql = """
         INSERT INTO idempotency (owner, key, request_hash, created_at, completed_at, status_code, location, response_body)
         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
         ON CONFLICT (owner, key) DO UPDATE

@@ -15,7 +15,8 @@ namespace EmailRelay.Sender.Delivery;
 /// </summary>
 public sealed partial class DeliverMessageConsumer(
     DeliveryStore store,
-    SmtpTransactionRunner smtp,
+    SmtpSessionFactory smtp,
+    ReturnPath returnPath,
     AttemptPlanner planner,
     DeliveryMetrics metrics,
     TimeProvider time,
@@ -25,7 +26,6 @@ public sealed partial class DeliverMessageConsumer(
     public async Task Consume(ConsumeContext<DeliverMessage> context)
     {
         var messageId = context.Message.MessageId;
-        DateTimeOffset leasedUntil;
         var delivery = await store.LeaseAsync(messageId, time.GetUtcNow(), options.Value.LeaseDuration, context.CancellationToken);
         if (delivery is null)
         {
@@ -42,43 +42,56 @@ public sealed partial class DeliverMessageConsumer(
             return;
         }
 
-        TransactionResult result;
-        await using (var heartbeat = new LeaseHeartbeat(store, delivery, options.Value.LeaseDuration, time, logger))
+        var envelopes = returnPath.Envelopes(delivery);
+        await using var heartbeat = new LeaseHeartbeat(store, delivery, options.Value.LeaseDuration, time, logger);
+        // Cancelled when the shutdown grace is over (MassTransit's ConsumerStopTimeout) or the
+        // lease was taken over; a session honours it only until DATA, never once the message may
+        // be with the remote.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, heartbeat.Lost);
+        await using var session = smtp.Open();
+        MimeMessage? message = null;
+        for (var i = 0; i < envelopes.Count; i++)
         {
-            // Cancelled when the shutdown grace is over (MassTransit's ConsumerStopTimeout) or the
-            // lease was taken over; the runner honours it only until DATA, never once the message
-            // may be with the remote.
-            using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, heartbeat.Lost);
+            // With VERP each recipient has its own transaction, one after another on the session.
+            var envelope = envelopes[i];
+            var part = envelopes.Count == 1 ? delivery : delivery with { Recipients = envelope.Recipients };
+            TransactionResult result;
             try
             {
-                var message = await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), abandon.Token);
-                result = await smtp.RunAsync(message, delivery.EnvelopeFrom, delivery.Recipients.Select(r => r.Address).ToList(), abandon.Token);
+                message ??= await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), abandon.Token);
+                result = await session.RunAsync(message, envelope.From, envelope.Recipients.Select(r => r.Address).ToList(), abandon.Token);
             }
             catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)
             {
-                // Another sender owns these recipients now: nothing of ours to record.
+                // Another sender owns the recipients not yet recorded: nothing of ours to record.
                 metrics.LeaseLost();
                 return;
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
-                // The shutdown grace ran out before DATA: hand the recipients back, due at once, so
-                // no one waits out the lease. The consume completes normally, so this command is
-                // acked and exactly one new one follows, from another sender's dispatcher.
+                // The shutdown grace ran out before DATA: hand the recipients not yet recorded back,
+                // due at once, so no one waits out the lease. The consume completes normally, so
+                // this command is acked and exactly one new one follows, from another sender's dispatcher.
                 await store.ReleaseAsync(delivery, CancellationToken.None);
                 metrics.Released();
-                LogReleased(logger, messageId, delivery.Recipients.Count);
+                LogReleased(logger, messageId, envelopes.Skip(i).Sum(e => e.Recipients.Count));
                 return;
             }
-            leasedUntil = heartbeat.LeasedUntil;
+            if (i == envelopes.Count - 1)
+            {
+                // This record releases what is left of the lease: a renewal after it would find
+                // nothing and read as a takeover.
+                await heartbeat.StopAsync();
+            }
+            // Recorded before the next transaction starts: a sender killed between two recipients
+            // resends only what it had not recorded.
+            var now = time.GetUtcNow();
+            var updates = planner.Plan(part, result, now, Random.Shared.NextDouble);
+            await RecordWithRetriesAsync(part, result, updates, now, heartbeat.LeasedUntil);
+            metrics.Record(updates, result.Duration);
+            LogAttempt(logger, messageId, part.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
+                result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
         }
-
-        var now = time.GetUtcNow();
-        var updates = planner.Plan(delivery, result, now, Random.Shared.NextDouble);
-        await RecordWithRetriesAsync(delivery, result, updates, now, leasedUntil);
-        metrics.Record(updates, result.Duration);
-        LogAttempt(logger, messageId, delivery.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
-            result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
     }
 
     /// <summary>

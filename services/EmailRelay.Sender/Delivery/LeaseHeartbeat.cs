@@ -67,10 +67,22 @@ public sealed partial class LeaseHeartbeat : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops renewing. Called before the last outcome is recorded: once every recipient is final
+    /// there is no lease left to renew, and a renewal finding none must not read as a takeover.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+        await _loop;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
+        await StopAsync();
         _stop.Dispose();
         _lost.Dispose();
     }

@@ -1,5 +1,6 @@
 using EmailRelay.Classification;
 using EmailRelay.Data;
+using EmailRelay.Data.Bounces;
 using EmailRelay.Sender.Delivery;
 using EmailRelay.Sender.Dispatch;
 using EmailRelay.Sender.Smtp;
@@ -22,6 +23,7 @@ public static class SenderServiceExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection(DispatcherOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddRelayBounces(builder.Configuration);
 
         services.AddSingleton(ReplyClassifier.Default);
         services.AddSingleton(sp =>
@@ -38,7 +40,8 @@ public static class SenderServiceExtensions
             return new SmtpConnectionPool(SmtpRoute.FromSmarthost(smarthost), smarthost.MaxConnections,
                 smarthost.MaxMessagesPerConnection, smarthost.IdleTimeout, sp.GetRequiredService<ILogger<SmtpConnectionPool>>());
         });
-        services.AddSingleton<SmtpTransactionRunner>();
+        services.AddSingleton<SmtpSessionFactory>();
+        services.AddSingleton<ReturnPath>();
         services.AddSingleton<DeliverQueueProbe>();
         services.AddSingleton<DispatchMetrics>();
         services.AddHostedService<Dispatcher>();

@@ -56,18 +56,22 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a session may carry another transaction: still connected, and under <c>MaxMessagesPerConnection</c>.</summary>
+    public bool CanCarryMore(PooledConnection connection) =>
+        connection.Client.IsConnected && connection.Transactions < _maxTransactions;
+
     /// <summary>
     /// Gives a session back. A transaction that ended with the server's 250 to the final dot
     /// leaves the session reset (RFC 5321 §4.1.1.4), and MailKit sends RSET itself after one cut
     /// short by a refusal, so a <paramref name="reusable"/> session goes straight back; one broken
-    /// by a transport failure or protocol error is closed.
+    /// by a transport failure or protocol error is closed. The caller counts its transactions
+    /// (<see cref="PooledConnection.Transactions"/>).
     /// </summary>
     public async Task ReturnAsync(PooledConnection connection, bool reusable)
     {
         try
         {
-            connection.Transactions++;
-            if (reusable && connection.Client.IsConnected && connection.Transactions < _maxTransactions)
+            if (reusable && CanCarryMore(connection))
             {
                 connection.LastUsedTimestamp = Stopwatch.GetTimestamp();
                 _idle.Push(connection);

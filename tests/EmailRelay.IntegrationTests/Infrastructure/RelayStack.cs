@@ -15,6 +15,11 @@ public sealed partial class RelayStack : IAsyncDisposable
 {
     public const string BootstrapKey = "er_boot_integration_tests_0123456789";
 
+    /// <summary>Every stack sends with VERP return paths on this domain, signed with <see cref="BounceSecret"/>.</summary>
+    public const string BounceDomain = "bounces.test";
+
+    public const string BounceSecret = "integration-tests-verp-secret-0123456789abcdef";
+
     private readonly Dictionary<string, string> _environment;
     private readonly List<ServiceProcess> _senders = [];
     private readonly string _logDirectory;
@@ -71,6 +76,8 @@ public sealed partial class RelayStack : IAsyncDisposable
             ["RabbitMq__Username"] = TestSettings.RabbitUser,
             ["RabbitMq__Password"] = TestSettings.RabbitPassword,
             ["Auth__BootstrapKey"] = BootstrapKey,
+            ["Bounces__Domain"] = BounceDomain,
+            ["Bounces__Secret"] = BounceSecret,
             ["Delivery__Smarthost__Host"] = "127.0.0.1",
             ["Delivery__Smarthost__Port"] = smtpOptions.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Delivery__Smarthost__Tls"] = "none",

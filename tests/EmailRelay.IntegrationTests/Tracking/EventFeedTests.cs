@@ -120,5 +120,11 @@ public sealed class EventFeedTests
             "SELECT source_event_id FROM suppressions WHERE address = lower($1)", unknown));
         Assert.Equal(id, await stack.Database.ScalarAsync<Guid>("SELECT source_message_id FROM suppressions WHERE address = lower($1)", unknown));
         Assert.Equal(0, await stack.Database.ScalarAsync<long>("SELECT count(*) FROM suppressions WHERE address = lower($1)", full));
+
+        // The next email to the address is accepted with that recipient suppressed and never sent.
+        using var response = await stack.PostJsonAsync("v1/emails", Emails.Simple(unknown.ToUpperInvariant(), full));
+        var accepted = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(["suppressed", "queued"], accepted.GetProperty("recipients").EnumerateArray().Select(r => r.Str("status")).ToArray());
     }
 }

@@ -9,13 +9,17 @@ using MimeKit;
 namespace EmailRelay.Sender.Smtp;
 
 /// <summary>
-/// Runs one SMTP transaction (MAIL, RCPT…, DATA) on a pooled session and turns whatever happens,
-/// replies or exceptions, into a <see cref="TransactionResult"/>. It decides nothing: the
-/// classifier and the attempt planner do.
+/// Runs SMTP transactions (MAIL, RCPT…, DATA) one after another on one pooled connection, held
+/// from the first transaction until the session is disposed (or the connection breaks, when the
+/// next transaction takes a new one), and turns whatever happens, replies or exceptions, into a
+/// <see cref="TransactionResult"/> per transaction. It decides nothing: the classifier and the
+/// attempt planner do.
 /// </summary>
-public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider time)
+public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IAsyncDisposable
 {
     private static readonly FormatOptions Wire = CreateWireFormat();
+
+    private PooledConnection? _connection;
 
     public async Task<TransactionResult> RunAsync(MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients,
         CancellationToken cancellationToken)
@@ -24,40 +28,52 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
         var started = Stopwatch.GetTimestamp();
         var sender = MailboxAddress.Parse(envelopeFrom);
         var rcpts = recipients.Select(MailboxAddress.Parse).ToList();
+        // A VERP envelope sender is ASCII, but the From header still carries the author's address
+        // as written: a non-ASCII one needs SMTPUTF8 all the same.
+        var author = SmtpUtf8Guard.NeedsSmtpUtf8(sender) ? sender
+            : message.From.Mailboxes.FirstOrDefault(SmtpUtf8Guard.NeedsSmtpUtf8) ?? sender;
         for (var fresh = false; ; fresh = true)
         {
-            PooledConnection connection;
-            try
+            if (_connection is null)
             {
-                connection = await pool.RentAsync(fresh, cancellationToken);
+                try
+                {
+                    _connection = await pool.RentAsync(fresh, cancellationToken);
+                }
+                catch (Exception ex) when (Describe(ex, dataStarted: false) is { } failure)
+                {
+                    return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Route.Host, null, false,
+                        new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail);
+                }
             }
-            catch (Exception ex) when (Describe(ex, dataStarted: false) is { } failure)
-            {
-                return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Route.Host, null, false,
-                    new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail);
-            }
+            var connection = _connection;
 
             var reused = connection.Transactions > 0;
-            var refused = SmtpUtf8Guard.Refusals(connection.Client, Describe(connection), sender, rcpts);
+            var refused = SmtpUtf8Guard.Refusals(connection.Client, Describe(connection), author, rcpts);
             if (refused.Count == rcpts.Count)
             {
-                // Nothing can be sent on this session: no transaction was started, so it goes back as it came.
-                await pool.ReturnAsync(connection, reusable: true);
+                // Nothing can be sent on this session: no transaction was started, so it is kept as it is.
                 return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
                     connection.Tls, refused, null, false, null, null);
             }
             var outcome = await SendAsync(connection, message, sender, refused.Count == 0 ? rcpts : [.. rcpts.Where(r => !refused.ContainsKey(r.Address))],
                 cancellationToken);
             var client = connection.Client;
+            var replies = new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase);
+            var dataStarted = client.Tracker.DataStarted;
+            connection.Transactions++;
+            if (!outcome.Reusable || !pool.CanCarryMore(connection))
+            {
+                _connection = null;
+                await pool.ReturnAsync(connection, outcome.Reusable);
+            }
             // A pooled session the server closed while it sat idle fails on its first command.
             // Nothing of this transaction reached the server, so it is not an attempt: go again
             // at once on a new session instead of deferring the message for a retry slot.
-            if (outcome.Failure is not null && reused && !fresh && !client.Tracker.DataStarted && client.RecipientReplies.Count == 0
-                && outcome.Reply is null)
+            if (outcome.Failure is not null && reused && !fresh && !dataStarted && replies.Count == 0 && outcome.Reply is null)
             {
                 continue;
             }
-            var replies = new Dictionary<string, SmtpReplyInfo>(client.RecipientReplies, StringComparer.OrdinalIgnoreCase);
             foreach (var (address, refusal) in refused)
             {
                 replies[address] = refusal;
@@ -67,12 +83,26 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
         }
     }
 
-    private async Task<(SmtpReplyInfo? Reply, bool SenderRefused, (TransportFailure Kind, string Detail)? Failure)> SendAsync(
+    /// <summary>Gives the held connection back to the pool for the next message.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await pool.ReturnAsync(connection, reusable: true);
+        }
+    }
+
+    /// <summary>
+    /// One transaction. A cancellation (or any exception that is not a transport failure)
+    /// propagates with the connection still held, and <see cref="DisposeAsync"/> gives it back:
+    /// the pool closes it if MailKit disconnected it.
+    /// </summary>
+    private static async Task<(SmtpReplyInfo? Reply, bool SenderRefused, (TransportFailure Kind, string Detail)? Failure, bool Reusable)> SendAsync(
         PooledConnection connection, MimeMessage message, MailboxAddress sender, List<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         var client = connection.Client;
         client.BeginTransaction();
-        var reusable = true;
         // Cancellation (shutdown, lost lease) stops a transaction only until the server opens DATA:
         // cut after that, the remote may keep the message and a retry would duplicate it.
         using var beforeData = new CancellationTokenSource();
@@ -87,26 +117,21 @@ public sealed class SmtpTransactionRunner(SmtpConnectionPool pool, TimeProvider 
         {
             var response = await client.SendAsync(Wire, message, sender, recipients, beforeData.Token);
             // MailKit only returns after a 250 to the final dot.
-            return (SmtpReplyInfo.From(250, response), false, null);
+            return (SmtpReplyInfo.From(250, response), false, null, true);
         }
         catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
         {
             // Every RCPT refused: each refusal is in RecipientReplies already.
-            return (null, false, null);
+            return (null, false, null, true);
         }
         catch (SmtpCommandException ex)
         {
             // MAIL FROM or the final DATA reply refused: the session itself is still usable.
-            return (SmtpReplyInfo.From((int)ex.StatusCode, ex.Message), ex.ErrorCode == SmtpErrorCode.SenderNotAccepted, null);
+            return (SmtpReplyInfo.From((int)ex.StatusCode, ex.Message), ex.ErrorCode == SmtpErrorCode.SenderNotAccepted, null, true);
         }
         catch (Exception ex) when (Describe(ex, client.Tracker.DataStarted) is { } failure)
         {
-            reusable = false;
-            return (null, false, failure);
-        }
-        finally
-        {
-            await pool.ReturnAsync(connection, reusable);
+            return (null, false, failure, false);
         }
     }
 
