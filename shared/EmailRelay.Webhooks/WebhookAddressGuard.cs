@@ -108,6 +108,11 @@ public sealed class WebhookAddressGuard
         {
             throw new WebhookAddressRefusedException($"{host} could not be resolved ({ex.SocketErrorCode}).");
         }
+        catch (ArgumentException)
+        {
+            // The resolver refuses the name itself (longer than 255 characters, ...).
+            throw new WebhookAddressRefusedException("The host name is not one DNS can resolve.");
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new WebhookAddressRefusedException($"{host} could not be resolved within {ResolveTimeout.TotalSeconds:0} s.");

@@ -59,7 +59,7 @@ public sealed partial class WebhookDispatcher(
     }
 
     /// <returns>Whether the pass claimed all it had room for (so more may be due at once).</returns>
-    public async Task<bool> PassAsync(CancellationToken cancellationToken)
+    private async Task<bool> PassAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         var now = time.GetUtcNow();

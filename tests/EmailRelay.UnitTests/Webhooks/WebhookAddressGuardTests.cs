@@ -60,6 +60,14 @@ public sealed class WebhookAddressGuardTests
     }
 
     [Fact]
+    public async Task A_name_the_resolver_refuses_outright_is_refused_not_thrown()
+    {
+        var guard = new WebhookAddressGuard(false, System.Net.Dns.GetHostAddressesAsync);
+
+        await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => guard.ResolveAsync(new string('a', 300) + ".example", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_name_with_no_address_is_refused()
     {
         var guard = Guard(false);
