@@ -65,12 +65,13 @@ public sealed partial class WebhookDispatcher(
         var now = time.GetUtcNow();
         metrics.NotSent(await store.FailOrphansAsync(now, cancellationToken));
         var room = o.MaxConcurrency - _running.Count;
-        if (room <= 0)
+        if (room <= 0 || cancellationToken.IsCancellationRequested)
         {
             return false;
         }
+        // Not cancelled half-way: deliveries claimed and then never started would wait out their lease.
         var claimed = await store.ClaimAsync(now, now + o.LeaseDuration, room, o.MaxConcurrencyPerEndpoint, o.MaxConcurrency,
-            schedule.Delays[0], cancellationToken);
+            schedule.Delays[0], CancellationToken.None);
         foreach (var delivery in claimed)
         {
             // Reserved before it starts: a send that completes at once removes its own entry.
