@@ -11,6 +11,8 @@ RESULTS=${RESULTS:-$PWD/.run/test-results}
 bash scripts/deps.sh
 # The OpenAPI validator the integration tests run (@apidevtools/swagger-parser), at its locked version.
 npm ci --prefix tests/openapi --no-audit --no-fund --loglevel=error
+# The Standard Webhooks verifier the webhook integration tests check real deliveries with (standardwebhooks).
+npm ci --prefix tests/webhooks-verify --no-audit --no-fund --loglevel=error
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 dotnet build EmailRelay.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v quiet
 

@@ -5,6 +5,7 @@ using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
 using EmailRelay.Api.Suppressions;
+using EmailRelay.Api.Webhooks;
 using EmailRelay.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -17,6 +18,7 @@ if (args.Length > 0 && args[0] == "migrate")
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddApiServices();
+builder.Services.AddWebhooksApi(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -32,6 +34,7 @@ app.MapUnmatchedBouncesApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
 app.MapSuppressionsApi();
+app.MapWebhooksApi();
 await app.RunAsync();
 return 0;
 

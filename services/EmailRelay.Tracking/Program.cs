@@ -3,6 +3,7 @@ using EmailRelay.ServiceDefaults;
 using EmailRelay.Tracking.Bounces;
 using EmailRelay.Tracking.Events;
 using EmailRelay.Tracking.Retention;
+using EmailRelay.Tracking.Webhooks;
 
 if (args is [ParseBounceCommand.Name, .. var files])
 {
@@ -18,6 +19,7 @@ builder.Services.AddRelayBus(builder.Configuration);
 builder.Services.AddEventFeed(builder.Configuration);
 builder.Services.AddRetention(builder.Configuration);
 builder.Services.AddBounceListener(builder.Configuration);
+builder.Services.AddWebhookDelivery(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

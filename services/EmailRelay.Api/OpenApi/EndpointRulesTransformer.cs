@@ -37,7 +37,8 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
             AddLocation(operation, location.StatusCode);
         }
         var addressesResource = context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Path);
-        await AddProblemsAsync(operation, ProblemResponseRules.For(metadata, addressesResource), context, cancellationToken);
+        await AddProblemsAsync(operation, ProblemResponseRules.For(metadata, addressesResource),
+            metadata.OfType<ProblemResponseMetadata>().ToList(), context, cancellationToken);
         if (metadata.OfType<SendRateLimitMetadata>().Any())
         {
             foreach (var (_, response) in SuccessResponses(operation))
@@ -93,7 +94,7 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         };
     }
 
-    private static async Task AddProblemsAsync(OpenApiOperation operation, IReadOnlyList<int> codes,
+    private static async Task AddProblemsAsync(OpenApiOperation operation, IReadOnlyList<int> codes, IReadOnlyList<ProblemResponseMetadata> own,
         OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         if (codes.Count == 0)
@@ -106,7 +107,7 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         {
             // 400 and 413 are written by Problems.Field/Validation, which name the offending fields.
             var schema = code is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge ? validation : problem;
-            operation.Responses![Code(code)] = ProblemResponse(code, schema);
+            operation.Responses![Code(code)] = ProblemResponse(code, schema, own.FirstOrDefault(o => o.StatusCode == code)?.Description);
         }
     }
 
@@ -151,11 +152,11 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255, Pattern = "^[\\x20-\\x7E]+$" },
     };
 
-    private static OpenApiResponse ProblemResponse(int code, IOpenApiSchema schema)
+    private static OpenApiResponse ProblemResponse(int code, IOpenApiSchema schema, string? description)
     {
         var response = new OpenApiResponse
         {
-            Description = Describe(code),
+            Description = description ?? Describe(code),
             Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = new() { Schema = schema } },
         };
         if (code is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)

@@ -16,6 +16,11 @@ public static class OpenApiEndpointExtensions
     public static TBuilder WithLocationHeader<TBuilder>(this TBuilder builder, int statusCode) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new LocationHeaderMetadata(statusCode));
 
+    /// <summary>A problem this route answers for a reason of its own, documented with <paramref name="description"/>.</summary>
+    public static TBuilder WithProblemResponse<TBuilder>(this TBuilder builder, int statusCode, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ProblemResponseMetadata(statusCode, description));
+
     public static TBuilder WithValidatedQuery<TBuilder>(this TBuilder builder, params QueryParameterDoc[] parameters)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ValidatedQueryMetadata(parameters));

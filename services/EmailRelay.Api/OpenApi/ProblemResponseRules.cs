@@ -54,6 +54,11 @@ public static class ProblemResponseRules
             codes.Add(StatusCodes.Status409Conflict);
             codes.Add(StatusCodes.Status422UnprocessableEntity);
         }
+        foreach (var own in metadata.OfType<ProblemResponseMetadata>())
+        {
+            // Declared by the route (WithProblemResponse): a state of the resource that refuses the action.
+            codes.Add(own.StatusCode);
+        }
         return [.. codes];
     }
 

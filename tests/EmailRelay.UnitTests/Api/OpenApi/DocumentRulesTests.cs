@@ -143,6 +143,14 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
     // 201 created; 200 (listed with the problems here) when the address was already suppressed.
     [InlineData("POST /v1/suppressions", "201", "200 400 401 403 413 415 429 503")]
     [InlineData("DELETE /v1/suppressions/{email}", "204", "400 401 403 404 429 503")]
+    [InlineData("POST /v1/webhooks", "201", "400 401 403 413 415 429 503")]
+    [InlineData("GET /v1/webhooks", "200", "400 401 403 429 503")]
+    [InlineData("GET /v1/webhooks/{id}", "200", "401 403 404 429 503")]
+    [InlineData("PATCH /v1/webhooks/{id}", "200", "400 401 403 404 413 415 429 503")]
+    [InlineData("DELETE /v1/webhooks/{id}", "204", "401 403 404 429 503")]
+    [InlineData("POST /v1/webhooks/{id}/rotate-secret", "200", "401 403 404 429 503")]
+    [InlineData("GET /v1/webhooks/{id}/deliveries", "200", "400 401 403 404 429 503")]
+    [InlineData("POST /v1/webhooks/{id}/deliveries/{delivery_id}/replay", "202", "401 403 404 409 429 503")]
     public void Each_route_documents_exactly_the_responses_it_can_give(string route, string success, string problems)
     {
         var (method, path) = (route.Split(' ')[0].ToLowerInvariant(), route.Split(' ')[1]);
@@ -159,6 +167,7 @@ public sealed class DocumentRulesTests(ApiDocumentFixture fixture)
     [Theory]
     [InlineData("/v1/emails", "post", "202")]
     [InlineData("/v1/api-keys", "post", "201")]
+    [InlineData("/v1/webhooks", "post", "201")]
     public void Creating_operations_document_the_Location_header(string path, string method, string success)
     {
         var operation = fixture.Document.GetProperty("paths").GetProperty(path).GetProperty(method);

@@ -40,6 +40,13 @@ public sealed class ProblemResponseRulesTests
         Assert.Equal([400, 409, 422], ProblemResponseRules.For([IdempotencyKeyMetadata.Instance], addressesResource: false));
     }
 
+    [Fact]
+    public void A_route_declared_problem_is_added_to_the_derived_ones()
+    {
+        object[] metadata = [new AuthorizeAttribute("settings"), new ProblemResponseMetadata(409, "The endpoint is disabled.")];
+        Assert.Equal([401, 403, 404, 409, 429, 503], ProblemResponseRules.For(metadata, addressesResource: true));
+    }
+
     private sealed class TestAccepts(string contentType) : IAcceptsMetadata
     {
         public IReadOnlyList<string> ContentTypes { get; } = [contentType];
