@@ -39,6 +39,8 @@ ROWS = [
     ("delivered/s end to end, batch 2 KB", "er.batch.2k.e2e_rate", "pf.2k.e2e_rate", 0, False),
     ("accepted emails/s, /batch x100, 20 KB", "er.batch.20k.accept_rate", "pf.20k.accept_rate", 0, False),
     ("delivered/s end to end, batch 20 KB", "er.batch.20k.e2e_rate", "pf.20k.e2e_rate", 0, False),
+    ("delivered/s end to end, 2 KB, webhooks on", "er.single.2k.webhooks.e2e_rate", "pf.2k.e2e_rate", 0, False),
+    ("  webhook deliveries/s to one endpoint", "er.webhooks.rate", None, 0, False),
     ("peak RSS MB, api", "er.rss.api", None, 0, True),
     ("peak RSS MB, sender", "er.rss.sender", None, 0, True),
     ("peak RSS MB, tracking", "er.rss.tracking", None, 0, True),
@@ -64,6 +66,9 @@ print()
 print("ratio = EmailRelay / Postfix. Batch rows compare emails accepted through /batch with Postfix's")
 print("accepted/s for single SMTP transactions. Postfix latency is one SMTP transaction (MAIL..250")
 print("queued) on a reused connection during its 2 KB relay run; EmailRelay's is one POST under load.")
+if v("er.single.2k.webhooks.e2e_rate") and v("er.single.2k.e2e_rate"):
+    print(f"Webhooks on (every event of the run delivered to a local receiver) cost the 2 KB end-to-end rate "
+          f"{(1 - v('er.single.2k.webhooks.e2e_rate') / v('er.single.2k.e2e_rate')) * 100:.0f} %.")
 
 with open(sys.argv[2], "w") as f:
     json.dump({"meta": meta, "values": values, "table": table}, f, indent=2)

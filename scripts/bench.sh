@@ -13,6 +13,9 @@
 #   N2K (20000), N20K (10000)  emails per run;  CONC (32) concurrent single POSTs;
 #   BATCH_CONC (4) concurrent /batch calls of 100;  PF_CONC (20) smtp-source sessions;
 #   PEER=0 skips the Postfix runs (while profiling EmailRelay alone).
+#   WEBHOOKS=0 skips the webhook run: the 2 KB single run again with an endpoint subscribed to
+#   every event on a local receiver (bench/webhook-sink.mjs), reporting webhook deliveries/s and
+#   the end-to-end rate beside the run without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +24,7 @@ N2K=${N2K:-20000}; N20K=${N20K:-10000}
 [ -n "$SMOKE" ] && { N2K=200; N20K=100; }
 CONC=${CONC:-32}; BATCH_CONC=${BATCH_CONC:-4}; PF_CONC=${PF_CONC:-20}
 API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${TRACKING_PORT:-18182}
-SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}
+SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}; HOOK_PORT=${HOOK_PORT:-18199}
 RUN=$ROOT/.run/bench
 OUT=$ROOT/bench/results
 KEY=er_bench_0123456789abcdefghijklmnopqrstuv
@@ -113,6 +116,8 @@ export Logging__LogLevel__Default=Warning
 # Throughput is measured, not the limits: set them out of reach. The bucket is still checked on
 # every send, so its cost is in the figures.
 export RateLimits__PerSecond=1000000 RateLimits__Burst=1000000 RateLimits__ConcurrentRequestsPerKey=1024
+# The webhook receiver is on loopback: a private address, refused unless allowed.
+export Webhooks__AllowPrivateNetworks=true
 dotnet "$(bin EmailRelay.Api)" migrate >/dev/null
 
 declare -A SERVICE_PID
@@ -141,7 +146,7 @@ relay_run() { # name path body emails emails-per-request concurrency
   local pg0 rb0 er0 t0 t1 t2 pgp rbp
   pgp=$(pg_pids); rbp=$(rabbit_pids)
   pg0=$(ticks $pgp); rb0=$(ticks $rbp); er0=$(ticks $RELAY_PIDS)
-  t0=$(now)
+  t0=$(now); RUN_T0=$t0
   hey -n "$requests" -c "$conc" -m POST -T application/json -H "Authorization: Bearer $KEY" -D "$body" -t 60 -o csv \
     "http://127.0.0.1:$API_PORT$path" > "$RUN/$name.csv"
   t1=$(now)
@@ -171,6 +176,27 @@ relay_run single.2k /v1/emails "$RUN/email-2048.json" "$N2K" 1 "$CONC"
 relay_run single.20k /v1/emails "$RUN/email-20480.json" "$N20K" 1 "$CONC"
 relay_run batch.2k /v1/emails/batch "$RUN/batch-2048.json" "$N2K" 100 "$BATCH_CONC"
 relay_run batch.20k /v1/emails/batch "$RUN/batch-20480.json" "$N20K" 100 "$BATCH_CONC"
+
+if [ "${WEBHOOKS:-1}" = 1 ]; then
+  node bench/webhook-sink.mjs "$HOOK_PORT" > "$RUN/logs/webhook-sink.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$HOOK_PORT/count" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -X POST "http://127.0.0.1:$API_PORT/v1/webhooks" \
+    -d "{\"url\": \"http://127.0.0.1:$HOOK_PORT/hook\", \"event_types\": [\"queued\", \"delivered\", \"deferred\", \"bounced\", \"failed\"]}" \
+    >/dev/null || fail "could not register the benchmark's webhook endpoint"
+  relay_run single.2k.webhooks /v1/emails "$RUN/email-2048.json" "$N2K" 1 "$CONC"
+  # Every email makes two events (queued, delivered), each one delivery to the endpoint.
+  expected=$(( 2 * $(awk '$1 == "er.single.2k.webhooks.emails" {print $2}' "$RUN/results") ))
+  end=$(( $(date +%s) + 600 ))
+  until [ "$(curl -fsS "http://127.0.0.1:$HOOK_PORT/count")" -ge "$expected" ]; do
+    [ "$(date +%s)" -ge "$end" ] && fail "webhooks: the receiver got $(curl -fsS "http://127.0.0.1:$HOOK_PORT/count") of $expected deliveries in 600 s"
+    sleep 0.05
+  done
+  t3=$(now)
+  result er.webhooks.deliveries "$expected"
+  result er.webhooks.rate "$(calc "$expected / ($t3 - $RUN_T0)")"
+  log "$(printf 'webhooks   %6s deliveries to one endpoint: %8.0f/s, from the first POST to the last delivery' "$expected" "$(calc "$expected / ($t3 - $RUN_T0)")")"
+fi
 
 total=0
 for name in api sender tracking; do
