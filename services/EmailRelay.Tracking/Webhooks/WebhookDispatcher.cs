@@ -22,6 +22,7 @@ public sealed partial class WebhookDispatcher(
 {
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private DateTimeOffset _orphansCheckedAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,7 +64,13 @@ public sealed partial class WebhookDispatcher(
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        metrics.NotSent(await store.FailOrphansAsync(now, cancellationToken));
+        // Endpoints are disabled or deleted rarely: looked for once a poll interval, not on every
+        // wake-up a finished attempt makes.
+        if (now - _orphansCheckedAt >= o.PollInterval)
+        {
+            metrics.NotSent(await store.FailOrphansAsync(now, cancellationToken));
+            _orphansCheckedAt = now;
+        }
         var room = o.MaxConcurrency - _running.Count;
         if (room <= 0 || cancellationToken.IsCancellationRequested)
         {
