@@ -50,7 +50,21 @@ public sealed class TestDatabase : IAsyncDisposable
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using var admin = NpgsqlDataSource.Create(TestSettings.PostgresAdmin);
-        await using var command = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
-        await command.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // FORCE ends the sessions a killed service left behind. It refuses when an
+                // autovacuum worker is in the database (PostgreSQL 15 checks the worker's role, which
+                // is none), while a plain DROP stops such a worker itself: the two take turns.
+                await using var command = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name}{(attempt % 2 == 1 ? " WITH (FORCE)" : "")}");
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 }
