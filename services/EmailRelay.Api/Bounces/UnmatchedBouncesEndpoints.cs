@@ -39,12 +39,7 @@ public static class UnmatchedBouncesEndpoints
             return Problems.Validation(errors.ToDictionary());
         }
         var rows = await queries.ListAsync(project, after, limit, cancellationToken);
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = Cursor.Encode(rows[^1].Id);
-        }
+        var next = KeysetPage.TrimToPage(rows, limit, r => Cursor.Encode(r.Id));
         return TypedResults.Ok(new Page<UnmatchedBounceSummary>(rows.Select(Summary).ToList(), next));
     }
 

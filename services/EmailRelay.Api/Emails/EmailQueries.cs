@@ -99,12 +99,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             ORDER BY m.id DESC LIMIT @limit
             """, parameters, cancellationToken: cancellationToken)))
             .Select(r => new EmailSummary(r.Id, r.Status, r.CreatedAt, r.SendAt, r.From, r.Subject, r.Tags, r.RecipientCount)).ToList();
-        string? next = null;
-        if (rows.Count > filter.Limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = Cursor.Encode(rows[^1].Id);
-        }
+        var next = KeysetPage.TrimToPage(rows, filter.Limit, r => Cursor.Encode(r.Id));
         return new Page<EmailSummary>(rows, next);
     }
 

@@ -66,12 +66,7 @@ public static class ProjectsEndpoints
             return Problems.Validation(errors.ToDictionary());
         }
         var rows = (await store.ListAsync(after, limit, cancellationToken)).ToList();
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = Cursor.Encode(rows[^1].Id);
-        }
+        var next = KeysetPage.TrimToPage(rows, limit, r => Cursor.Encode(r.Id));
         return TypedResults.Ok(new Page<ProjectResponse>(rows.Select(p => ToResponse(p, defaults.Value)).ToList(), next));
     }
 

@@ -1,4 +1,5 @@
 using Dapper;
+using EmailRelay.Api.Http;
 using Npgsql;
 
 namespace EmailRelay.Api.Suppressions;
@@ -53,12 +54,7 @@ public sealed class SuppressionStore(NpgsqlDataSource dataSource, TimeProvider t
             WHERE {string.Join(" AND ", conditions)}
             ORDER BY created_at DESC, project_id DESC, address DESC LIMIT @limit
             """, parameters, cancellationToken: cancellationToken))).AsList();
-        string? next = null;
-        if (rows.Count > filter.Limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = SuppressionCursor.Encode(rows[^1]);
-        }
+        var next = KeysetPage.TrimToPage(rows, filter.Limit, SuppressionCursor.Encode);
         return (rows, next);
     }
 

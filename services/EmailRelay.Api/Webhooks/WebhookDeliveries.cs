@@ -29,12 +29,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource, TimeProvider 
             ORDER BY id DESC LIMIT @limit
             """,
             new { endpointId, status, after, limit = limit + 1 }, cancellationToken: cancellationToken))).AsList();
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = Cursor.Encode(rows[^1].Id);
-        }
+        var next = KeysetPage.TrimToPage(rows, limit, r => Cursor.Encode(r.Id));
         return new Page<WebhookDeliveryResponse>(await WithAttemptsAsync(connection, rows, cancellationToken), next);
     }
 

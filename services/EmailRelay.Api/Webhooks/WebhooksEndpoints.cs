@@ -95,12 +95,7 @@ public static class WebhooksEndpoints
             return Problems.Validation(errors.ToDictionary());
         }
         var rows = (await store.ListAsync(project, after, limit, cancellationToken)).ToList();
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = Cursor.Encode(rows[^1].Id);
-        }
+        var next = KeysetPage.TrimToPage(rows, limit, r => Cursor.Encode(r.Id));
         return TypedResults.Ok(new Page<WebhookResponse>(rows.Select(r => ToResponse(r, time)).ToList(), next));
     }
 
