@@ -269,7 +269,10 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
         var attempts = await Stack.WebhookAttemptsAsync(delivery);
         Assert.Null(attempts[0].StatusCode);
         Assert.Equal("no response within 10 s", attempts[0].Error);
-        Assert.InRange(attempts[0].DurationMs, 10_000, 12_000);
+        // It waited out the timeout rather than failing at once. A timer may fire a few
+        // milliseconds before the stopwatch reads 10 s (9,996 ms seen), and how long after it ends
+        // depends on the machine's load: neither is what this test is about.
+        Assert.True(attempts[0].DurationMs >= 9_900, $"the attempt ended after {attempts[0].DurationMs} ms");
         Assert.Equal(200, attempts[1].StatusCode);
     }
 
