@@ -66,7 +66,9 @@ public sealed class BrokerBoundsTests(ITestOutputHelper output)
             ["Sender__ConcurrentDeliveries"] = "2",
             ["Delivery__Smarthost__MaxConnections"] = "2",
         });
-        stack.Smtp.Behavior.DataReplyDelay = TimeSpan.FromMilliseconds(50);
+        // Slow enough that the dispatcher feeds the queue for seconds after the accept burst has
+        // drained: the limit is checked over at least 20 samples of that phase.
+        stack.Smtp.Behavior.DataReplyDelay = TimeSpan.FromMilliseconds(100);
 
         using var done = new CancellationTokenSource();
         var samples = new List<(double At, long Ready)>();
