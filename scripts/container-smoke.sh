@@ -152,16 +152,26 @@ if ! have_image "$BASE"; then
   docker import --change 'CMD ["/bin/bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     "$ROOTFS_TAR" "$BASE" >/dev/null
 fi
-standin() { # image dockerfile context [build args...]
-  local image=$1 dockerfile=$2 context=$3; shift 3
-  have_image "$image" && return 0
-  log "building stand-in $image"
-  docker build -q --network host -t "$image" -f - "$@" "$context" < "$dockerfile" > "$RUN/build-standin.log" 2>&1 \
-    || { tail -n 30 "$RUN/build-standin.log" >&2; fail "building $image failed"; }
-}
-standin "$DEPS" "$STANDINS/Dockerfile.deps" "$STANDINS"
+# A stand-in is rebuilt when what it is made of changes: its files here, the machine's .NET, the
+# machine's extra CA certificates.
+EXTRA_CA=(); for crt in /usr/local/share/ca-certificates/*.crt; do [ -f "$crt" ] && EXTRA_CA+=("$crt"); done
 DOTNET_ROOT_HOST=$(dirname "$(readlink -f "$(command -v dotnet)")")
 [ -d "$DOTNET_ROOT_HOST/shared/Microsoft.AspNetCore.App" ] || fail "no .NET installation with ASP.NET Core at $DOTNET_ROOT_HOST"
+STANDIN_HASH=$( { cat "$STANDINS"/* ${EXTRA_CA[@]+"${EXTRA_CA[@]}"}; ls "$DOTNET_ROOT_HOST/sdk" "$DOTNET_ROOT_HOST"/shared/*; } | sha256sum | cut -c1-16)
+standin() { # image dockerfile context [build args...]
+  local image=$1 dockerfile=$2 context=$3; shift 3
+  [ "$(docker image inspect -f '{{index .Config.Labels "emailrelay.standin"}}' "$image" 2>/dev/null)" = "$STANDIN_HASH" ] && return 0
+  log "building stand-in $image"
+  docker build -q --network host --label "emailrelay.standin=$STANDIN_HASH" -t "$image" -f - "$@" "$context" < "$dockerfile" \
+    > "$RUN/build-standin.log" 2>&1 || { tail -n 30 "$RUN/build-standin.log" >&2; fail "building $image failed"; }
+}
+# The machine's extra CA certificates (a TLS-inspecting egress proxy, for one) go into the stand-ins'
+# trust store, so that NuGet restores inside the SDK stand-in as it does on the machine. Never into
+# the project's images.
+DEPS_CONTEXT=$RUN/deps-context
+rm -rf "$DEPS_CONTEXT"; mkdir -p "$DEPS_CONTEXT/extra-ca"
+[ ${#EXTRA_CA[@]} -eq 0 ] || cp "${EXTRA_CA[@]}" "$DEPS_CONTEXT/extra-ca/"
+standin "$DEPS" "$STANDINS/Dockerfile.deps" "$DEPS_CONTEXT"
 standin "$SDK_IMAGE" "$STANDINS/Dockerfile.sdk" "$DOTNET_ROOT_HOST"
 standin "$ASPNET_IMAGE" "$STANDINS/Dockerfile.aspnet" "$STANDINS" --build-arg "SDK_IMAGE=$SDK_IMAGE"
 standin postgres:15 "$STANDINS/Dockerfile.postgres" "$STANDINS"
