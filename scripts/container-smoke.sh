@@ -19,7 +19,8 @@
 #  7. removes its containers, networks and volumes and stops its dockerd by PID, also on failure.
 #
 # Images stay in the engine's data root (.run/container-smoke/docker/), so a second run only
-# rebuilds what changed. --fresh starts from nothing (keeps only the debootstrap root filesystem).
+# rebuilds what changed. --fresh starts from nothing (keeps only the debootstrap root filesystem);
+# --keep leaves the engine and the stack running at the end, and prints how to stop them.
 # Host ports it publishes (all on 127.0.0.1): API 18080, others 18025, 18525, 18672
 # (SMOKE_API_PORT, SMOKE_MAILPIT_PORT, SMOKE_BOUNCE_PORT, SMOKE_RABBITMQ_UI_PORT).
 set -euo pipefail
@@ -50,11 +51,13 @@ step() { step_start=$(date +%s); log "$*"; }
 step_done() { TIMINGS+=("$(printf '%-34s %4ss' "$1" "$(( $(date +%s) - step_start ))")"); }
 
 FRESH=""
+KEEP=""   # --keep: leave the engine and the compose stack running at the end (for a look; stop with the printed command)
 for arg in "$@"; do
   case "$arg" in
     --fresh) FRESH=1 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
-    *) fail "unknown argument $arg (--fresh, --help)" ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) fail "unknown argument $arg (--fresh, --keep, --help)" ;;
   esac
 done
 
@@ -77,11 +80,15 @@ step_done "tools"
 
 # ---- 2. a private engine, cleaned up on any exit ---------------------------------------------------
 DOCKERD_PID=""
+BRIDGE_BEFORE=1
 EXTRA_CONTAINERS=()
 cleanup() {
   local rc=$?
   set +e
-  if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
+  if [ -n "$KEEP" ] && [ -n "$DOCKERD_PID" ]; then
+    log "--keep: dockerd (pid $DOCKERD_PID) and the stack still run: DOCKER_HOST=$DOCKER_HOST ${COMPOSE[*]} -p $PROJECT ${COMPOSE_FILES[*]} ps"
+    log "stop them with: DOCKER_HOST=$DOCKER_HOST ${COMPOSE[*]} -p $PROJECT ${COMPOSE_FILES[*]} down -v; kill $DOCKERD_PID"
+  elif [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
     if [ "$rc" != 0 ]; then
       log "logs of the compose services (last lines):"
       compose logs --no-color --tail=40 >&2 2>/dev/null
@@ -98,6 +105,8 @@ cleanup() {
     if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
       sleep 2; kill "$containerd_pid" 2>/dev/null
     fi
+    # The default bridge is left behind by dockerd: removed when this run's engine made it.
+    [ -z "$BRIDGE_BEFORE" ] && ip link show docker0 >/dev/null 2>&1 && ip link delete docker0 2>/dev/null
   fi
   log "total $(( $(date +%s) - START ))s"
   if [ ${#TIMINGS[@]} -gt 0 ]; then printf '  %s\n' "${TIMINGS[@]}" >&2; fi
@@ -112,6 +121,7 @@ mkdir -p "$ENGINE"
 if [ -S "$SOCK" ] && docker version >/dev/null 2>&1; then fail "a dockerd already answers on $SOCK: is another container-smoke.sh running?"; fi
 if [ -n "$FRESH" ]; then log "--fresh: removing the engine's data root"; rm -rf "$ENGINE/data"; fi
 rm -f "$SOCK"
+BRIDGE_BEFORE=""; ip link show docker0 >/dev/null 2>&1 && BRIDGE_BEFORE=1
 dockerd --data-root "$ENGINE/data" --exec-root "$ENGINE/exec" --pidfile "$ENGINE/dockerd.pid" \
   --host "unix://$SOCK" > "$ENGINE/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
@@ -225,7 +235,9 @@ compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=you@smoke.e
 senders=$(compose ps -q sender | wc -l)
 [ "$senders" = 2 ] || fail "expected 2 sender replicas, found $senders"
 running=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter status=running | wc -l)
-log "$running containers running, 2 sender replicas; the bounce listener answers on 127.0.0.1:$EMAILRELAY_BOUNCE_PORT: $(timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$EMAILRELAY_BOUNCE_PORT; head -c 60 <&3" 2>/dev/null | tr -d '\r' || echo no)"
+banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$EMAILRELAY_BOUNCE_PORT; head -n 1 <&3" 2>/dev/null | tr -d '\r' || true)
+case "$banner" in 220*) ;; *) fail "tracking's bounce listener did not greet on 127.0.0.1:$EMAILRELAY_BOUNCE_PORT (got '$banner')" ;; esac
+log "$running containers running, 2 sender replicas; bounce listener: $banner"
 step_done "email delivered"
 
 # ---- 6. as the chart runs them ------------------------------------------------------------------------
