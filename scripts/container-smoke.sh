@@ -122,8 +122,12 @@ if [ -S "$SOCK" ] && docker version >/dev/null 2>&1; then fail "a dockerd alread
 if [ -n "$FRESH" ]; then log "--fresh: removing the engine's data root"; rm -rf "$ENGINE/data"; fi
 rm -f "$SOCK"
 BRIDGE_BEFORE=""; ip link show docker0 >/dev/null 2>&1 && BRIDGE_BEFORE=1
+# --iptables=false --ip-forward=false: the engine leaves the machine's firewall and forwarding as
+# they are (dockerd would otherwise add NAT rules and set the FORWARD policy to DROP, for good).
+# Nothing here needs it: builds use the host's network, containers talk over their own bridge, and
+# published ports go through docker-proxy on 127.0.0.1.
 dockerd --data-root "$ENGINE/data" --exec-root "$ENGINE/exec" --pidfile "$ENGINE/dockerd.pid" \
-  --host "unix://$SOCK" > "$ENGINE/dockerd.log" 2>&1 &
+  --host "unix://$SOCK" --iptables=false --ip-forward=false --ip-masq=false > "$ENGINE/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 for _ in $(seq 1 120); do
   docker version >/dev/null 2>&1 && break
