@@ -250,7 +250,9 @@ HARDENED=(--read-only --user 10001:10001 --cap-drop ALL --security-opt no-new-pr
 for service in api sender tracking; do
   name=$PROJECT-hardened-$service
   EXTRA_CONTAINERS+=("$name")
-  docker run -d --name "$name" "${HARDENED[@]}" -p 127.0.0.1::8080 "emailrelay-$service:$EMAILRELAY_TAG" >/dev/null
+  # (docker run warns that IPv4 forwarding is off: nothing here leaves the machine, see dockerd above)
+  docker run -d --name "$name" "${HARDENED[@]}" -p 127.0.0.1::8080 "emailrelay-$service:$EMAILRELAY_TAG" >/dev/null 2>"$RUN/run.err" \
+    || { cat "$RUN/run.err" >&2; fail "docker run $service failed"; }
   hostport=$(docker port "$name" 8080/tcp | head -n 1 | sed 's/.*://')
   ok=""
   for _ in $(seq 1 120); do
@@ -275,6 +277,7 @@ EXTRA_CONTAINERS+=("$name")
 docker run --name "$name" "${HARDENED[@]}" --network "$NETWORK" \
   -e "ConnectionStrings__Postgres=Host=postgres;Port=5432;Username=relay;Password=$PG_PASSWORD;Database=relay_migrate_check;SSL Mode=Disable" \
   "emailrelay-api:$EMAILRELAY_TAG" migrate > "$RUN/migrate.log" 2>&1 || { cat "$RUN/migrate.log" >&2; fail "migrate failed"; }
+grep -q 'applied' "$RUN/migrate.log" || { cat "$RUN/migrate.log" >&2; fail "migrate did not say it applied the migrations"; }
 tables=$(compose exec -T postgres psql -qtA -U relay -d relay_migrate_check -c "select count(*) from pg_tables where schemaname not in ('pg_catalog','information_schema')" | tr -d '\r')
 [ "${tables:-0}" -gt 0 ] || fail "migrate ran but created no table"
 log "  migrate: exit 0, $tables tables in a fresh database"
