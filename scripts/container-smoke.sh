@@ -82,9 +82,11 @@ step_done "tools"
 DOCKERD_PID=""
 BRIDGE_BEFORE=1
 EXTRA_CONTAINERS=()
+exec 8>&1 9>&2   # the script's own output: a trap may run while a command's redirections are in force
 cleanup() {
   local rc=$?
   set +e
+  exec 1>&8 2>&9
   if [ -n "$KEEP" ] && [ -n "$DOCKERD_PID" ]; then
     log "--keep: dockerd (pid $DOCKERD_PID) and the stack still run: DOCKER_HOST=$DOCKER_HOST ${COMPOSE[*]} -p $PROJECT ${COMPOSE_FILES[*]} ps"
     log "stop them with: DOCKER_HOST=$DOCKER_HOST ${COMPOSE[*]} -p $PROJECT ${COMPOSE_FILES[*]} down -v; kill $DOCKERD_PID"
