@@ -7,7 +7,7 @@ namespace EmailRelay.DevSmtp;
 /// <summary>Local mail catcher: accepts everything and logs one line per message.</summary>
 internal static class Program
 {
-    private const string Usage = "usage: EmailRelay.DevSmtp [--port 2525] [--save-dir DIR] [--hostname NAME] [--no-smtputf8]";
+    private const string Usage = "usage: EmailRelay.DevSmtp [--port 2525] [--save-dir DIR] [--hostname NAME] [--listen IPV4] [--no-smtputf8]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -49,7 +49,7 @@ internal static class Program
             server.MessageReceived += (_, message) => Console.WriteLine(
                 $"accepted {message.Id} from={message.MailFrom} to={string.Join(',', message.Recipients)} " +
                 $"bytes={message.Data.Length} tls={(message.Tls ? "true" : "false")}");
-            Console.WriteLine($"listening on 127.0.0.1:{server.Port}");
+            Console.WriteLine($"listening on {options.ListenAddress}:{server.Port}");
 
             try
             {
@@ -77,6 +77,7 @@ internal static class Program
         var port = 2525;
         string? saveDirectory = null;
         var hostname = "devsmtp.localhost";
+        var listen = System.Net.IPAddress.Loopback;
         options = null;
         error = string.Empty;
 
@@ -88,7 +89,7 @@ internal static class Program
                 return true;
             }
 
-            if (name is not ("--port" or "--save-dir" or "--hostname"))
+            if (name is not ("--port" or "--save-dir" or "--hostname" or "--listen"))
             {
                 error = $"unknown option {name}";
                 return false;
@@ -110,6 +111,13 @@ internal static class Program
                 case "--port":
                     error = $"invalid port '{value}'";
                     return false;
+                case "--listen" when System.Net.IPAddress.TryParse(value, out var address)
+                                     && address.AddressFamily == AddressFamily.InterNetwork:
+                    listen = address;
+                    break;
+                case "--listen":
+                    error = $"invalid IPv4 address '{value}'";
+                    return false;
                 case "--save-dir":
                     saveDirectory = value;
                     break;
@@ -124,6 +132,7 @@ internal static class Program
             Port = port,
             SaveDirectory = saveDirectory,
             Hostname = hostname,
+            ListenAddress = listen,
             // A catcher may run for days; keeping every message in memory would only leak.
             RecordHistory = false,
         };

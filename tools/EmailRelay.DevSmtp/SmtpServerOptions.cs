@@ -9,6 +9,9 @@ public sealed class SmtpServerOptions
 
     public string Hostname { get; init; } = "devsmtp.localhost";
 
+    /// <summary>The IPv4 address to listen on: loopback unless a catcher must be reached from elsewhere (a container).</summary>
+    public System.Net.IPAddress ListenAddress { get; init; } = System.Net.IPAddress.Loopback;
+
     /// <summary>When set, STARTTLS is offered with this certificate (it must carry its private key).</summary>
     public X509Certificate2? Certificate { get; init; }
 

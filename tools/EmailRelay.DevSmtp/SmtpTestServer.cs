@@ -86,7 +86,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
             Directory.CreateDirectory(directory);
         }
 
-        var listener = Listen(options.Port);
+        var listener = Listen(options.ListenAddress, options.Port);
         var server = new SmtpTestServer(options, listener);
         server._acceptLoop = server.AcceptLoopAsync();
         return Task.FromResult(server);
@@ -210,13 +210,13 @@ public sealed class SmtpTestServer : IAsyncDisposable
         }
     }
 
-    private static Socket Listen(int port)
+    private static Socket Listen(IPAddress address, int port)
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             EnableAddressReuse(listener);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            listener.Bind(new IPEndPoint(address, port));
             listener.Listen(512);
             return listener;
         }
