@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, mkdtempSync, cpSync, writeFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, parse } from "yaml";
@@ -281,5 +282,32 @@ test("contradictory settings stop the render with a message naming them", () => 
     const r = helmTemplate(args);
     assert.notEqual(r.status, 0, args.join(" "));
     assert.match(r.stderr, message);
+  }
+});
+
+test("NOTES.txt lists the settings a real install still lacks, and none once they are set", () => {
+  // helm template does not print NOTES.txt: render it from a copy of the chart as a ConfigMap.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "notes-"));
+  try {
+    const copy = path.join(dir, "email-relay");
+    cpSync(chart, copy, { recursive: true });
+    const notes = readFileSync(path.join(copy, "templates/NOTES.txt"), "utf8");
+    rmSync(path.join(copy, "templates/NOTES.txt"));
+    writeFileSync(path.join(copy, "templates/_notes.tpl"), `{{- define "test.notes" -}}\n${notes}\n{{- end -}}\n`);
+    writeFileSync(path.join(copy, "templates/notes.yaml"),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "test.notes" . | toJson }}\n');
+    const text = (...args) => {
+      const r = spawnSync(helm, ["template", "rel", copy, "--show-only", "templates/notes.yaml", ...args], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return parse(r.stdout).data.notes;
+    };
+    const bare = text();
+    assert.match(bare, /ACTION REQUIRED/);
+    for (const v of ["postgres.host", "postgres.password", "rabbitmq.host", "rabbitmq.password", "delivery.smarthost.host"]) assert.ok(bare.includes(`- ${v}`), v);
+    assert.match(bare, /terminationGracePeriodSeconds=170/);
+    for (const f of [allFeatures, existingSecrets]) assert.doesNotMatch(text("-f", f), /ACTION REQUIRED/);
+    assert.match(text("-f", allFeatures), /MX of bounces\.example\.com/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
