@@ -38,6 +38,10 @@ const checks = {
     if (!isObj(s.scaleTargetRef) || !str(s.scaleTargetRef.name)) e.push("spec.scaleTargetRef.name: required");
     else only(s.scaleTargetRef, ["apiVersion", "kind", "name", "envSourceContainerName"], "spec.scaleTargetRef", e);
     for (const k of ["pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount"]) if (s[k] !== undefined && !int(s[k])) e.push(`spec.${k}: integer`);
+    if (s.advanced !== undefined) {
+      only(s.advanced, ["horizontalPodAutoscalerConfig", "restoreToOriginalReplicaCount", "scalingModifiers"], "spec.advanced", e);
+      only(s.advanced.horizontalPodAutoscalerConfig, ["name", "behavior"], "spec.advanced.horizontalPodAutoscalerConfig", e);
+    }
     if (int(s.minReplicaCount) && int(s.maxReplicaCount) && s.minReplicaCount > s.maxReplicaCount) e.push("spec: minReplicaCount > maxReplicaCount");
     if (!Array.isArray(s.triggers) || s.triggers.length === 0) e.push("spec.triggers: required non-empty list");
     for (const [i, t] of (s.triggers ?? []).entries()) {

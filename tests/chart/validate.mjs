@@ -17,6 +17,17 @@ for (const f of files) {
     n++;
     const id = `${obj.apiVersion} ${obj.kind}/${obj.metadata?.name}`;
     const errors = validateCustom(obj) ?? await validateBuiltIn(obj);
+    // Parts of custom resources that are built-in types, checked with the built-in schemas.
+    const behavior = obj.kind === "ScaledObject" && obj.spec?.advanced?.horizontalPodAutoscalerConfig?.behavior;
+    if (behavior) {
+      const hpa = { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "x" },
+        spec: { scaleTargetRef: { kind: "Deployment", name: "x" }, maxReplicas: 1, behavior } };
+      for (const err of await validateBuiltIn(hpa)) errors.push(`spec.advanced.horizontalPodAutoscalerConfig: ${err}`);
+    }
+    if (obj.kind === "ServiceMonitor" && obj.spec?.selector) {
+      const sel = { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "x" }, spec: { selector: obj.spec.selector } };
+      for (const err of await validateBuiltIn(sel)) errors.push(`spec.selector (a LabelSelector): ${err}`);
+    }
     if (errors.length) { bad++; console.error(`FAIL ${label}: ${id}\n  ${errors.join("\n  ")}`); }
   }
 }

@@ -89,7 +89,6 @@ app.kubernetes.io/component: {{ .component }}
 {{/* The AMQP URI KEDA reads the queue with (credentials percent-encoded). */}}
 {{- define "email-relay.amqpUri" -}}
 {{- $r := .Values.rabbitmq -}}
-{{- $enc := dict -}}
 {{- $user := urlquery $r.username | replace "+" "%20" -}}
 {{- $pass := urlquery $r.password | replace "+" "%20" -}}
 {{- $vhost := urlquery $r.virtualHost | replace "+" "%20" -}}
