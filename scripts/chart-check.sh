@@ -48,7 +48,9 @@ for v in "${variants[@]}"; do
 done
 
 echo "== tests over the rendered chart"
-node --test --test-reporter=spec tests/chart/ || status=1
+# spec for the reader; TAP to a file so scripts/test.sh can count these tests into its totals.
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$OUT/tests.tap" tests/chart/ || status=1
 
 echo "== chart-check: $([ $status = 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s (rendered manifests in $OUT/)"
 exit $status

@@ -9,7 +9,7 @@
 #     debootstrap --variant=minbase (cached in .run/container-smoke/), the machine's .NET SDK and
 #     runtimes as mcr.microsoft.com/dotnet/sdk and aspnet (the tags the Dockerfiles pin), Debian's
 #     PostgreSQL 15 and RabbitMQ as postgres:15 and rabbitmq:3.10-management;
-#  4. builds emailrelay-{api,sender,tracking}:smoke with deploy/docker/Dockerfile.* as they are;
+#  4. builds emailrelay/{api,sender,tracking}:smoke with deploy/docker/Dockerfile.* as they are;
 #  5. docker compose up on docker-compose.yml (+ deploy/smoke/docker-compose.smoke.yml, which only
 #     swaps Mailpit for the project's SMTP sink), sends an email through the API and waits until it
 #     is delivered, with both sender replicas running;
@@ -198,9 +198,9 @@ step_done "stand-ins"
 step "building the project's images"
 for service in api sender tracking devsmtp; do
   t0=$(date +%s)
-  docker build --network host -f "deploy/docker/Dockerfile.$service" -t "emailrelay-$service:$EMAILRELAY_TAG" . \
-    > "$RUN/build-$service.log" 2>&1 || { tail -n 40 "$RUN/build-$service.log" >&2; fail "building emailrelay-$service failed (log: $RUN/build-$service.log)"; }
-  log "  emailrelay-$service:$EMAILRELAY_TAG in $(( $(date +%s) - t0 ))s ($(docker image inspect -f '{{.Size}}' "emailrelay-$service:$EMAILRELAY_TAG" | awk '{printf "%d MB", $1/1000000}'))"
+  docker build --network host -f "deploy/docker/Dockerfile.$service" -t "emailrelay/$service:$EMAILRELAY_TAG" . \
+    > "$RUN/build-$service.log" 2>&1 || { tail -n 40 "$RUN/build-$service.log" >&2; fail "building emailrelay/$service failed (log: $RUN/build-$service.log)"; }
+  log "  emailrelay/$service:$EMAILRELAY_TAG in $(( $(date +%s) - t0 ))s ($(docker image inspect -f '{{.Size}}' "emailrelay/$service:$EMAILRELAY_TAG" | awk '{printf "%d MB", $1/1000000}'))"
 done
 step_done "project images"
 
@@ -253,7 +253,7 @@ for service in api sender tracking; do
   name=$PROJECT-hardened-$service
   EXTRA_CONTAINERS+=("$name")
   # (docker run warns that IPv4 forwarding is off: nothing here leaves the machine, see dockerd above)
-  docker run -d --name "$name" "${HARDENED[@]}" -p 127.0.0.1::8080 "emailrelay-$service:$EMAILRELAY_TAG" >/dev/null 2>"$RUN/run.err" \
+  docker run -d --name "$name" "${HARDENED[@]}" -p 127.0.0.1::8080 "emailrelay/$service:$EMAILRELAY_TAG" >/dev/null 2>"$RUN/run.err" \
     || { cat "$RUN/run.err" >&2; fail "docker run $service failed"; }
   hostport=$(docker port "$name" 8080/tcp | head -n 1 | sed 's/.*://')
   ok=""
@@ -277,8 +277,8 @@ PG_PASSWORD=$(compose config | sed -n 's/^ *POSTGRES_PASSWORD: *//p' | head -n 1
 name=$PROJECT-hardened-migrate
 EXTRA_CONTAINERS+=("$name")
 docker run --name "$name" "${HARDENED[@]}" --network "$NETWORK" \
-  -e "ConnectionStrings__Postgres=Host=postgres;Port=5432;Username=relay;Password=$PG_PASSWORD;Database=relay_migrate_check;SSL Mode=Disable" \
-  "emailrelay-api:$EMAILRELAY_TAG" migrate > "$RUN/migrate.log" 2>&1 || { cat "$RUN/migrate.log" >&2; fail "migrate failed"; }
+  -e "ConnectionStrings__Postgres=Host=postgres;Port=5432;Username=relay;Password=$PG_PASSWORD;Database=relay_migrate_check;SSL Mode=Disable;GSS Encryption Mode=Disable" \
+  "emailrelay/api:$EMAILRELAY_TAG" migrate > "$RUN/migrate.log" 2>&1 || { cat "$RUN/migrate.log" >&2; fail "migrate failed"; }
 grep -q 'applied' "$RUN/migrate.log" || { cat "$RUN/migrate.log" >&2; fail "migrate did not say it applied the migrations"; }
 tables=$(compose exec -T postgres psql -qtA -U relay -d relay_migrate_check -c "select count(*) from pg_tables where schemaname not in ('pg_catalog','information_schema')" | tr -d '\r')
 [ "${tables:-0}" -gt 0 ] || fail "migrate ran but created no table"

@@ -25,6 +25,12 @@ for project in tests/*/*.csproj; do
   dotnet "${args[@]}" || status=1
 done
 
+# The Helm chart: lint, render, schema validation and the tests over the rendered YAML (node).
+# Its tests count into the totals; a failed lint/render/validation step counts as one failed test.
+# Without helm (exit 2) the check is a named skip, not a silent pass.
+echo "== chart (scripts/chart-check.sh)"
+chart_status=0; bash scripts/chart-check.sh || chart_status=$?
+
 # Figures the fault tests measured (duplicates after kill -9, ...), so they are on record in CI logs.
 if compgen -G "$RESULTS/*.report" >/dev/null; then
   echo "== reports"; cat "$RESULTS"/*.report
@@ -35,6 +41,8 @@ skips=$(awk '
   /<UnitTestResult / { skip = /outcome="NotExecuted"/; name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name) }
   skip && /<Message>/ { reason = $0; sub(/.*<Message>/, "", reason); sub(/<\/Message>.*/, "", reason); print "  " name ": " reason; skip = 0 }
 ' "$RESULTS"/*.trx 2>/dev/null || true)
+if [ "$chart_status" = 2 ]; then skips+=$'\n'"  chart-check: helm or Node.js not found"; fi
+skips=${skips#$'\n'}
 [ -n "$skips" ] && printf '== skipped\n%s\n' "$skips"
 
 passed=0; failed=0; skipped=0
@@ -46,6 +54,17 @@ for trx in "$RESULTS"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
+# The chart's node tests, from the TAP summary chart-check.sh leaves behind.
+tap=.run/chart/tests.tap
+if [ "$chart_status" = 2 ]; then
+  skipped=$((skipped + 1))
+else
+  tap_count() { local n; n=$(sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" 2>/dev/null | tail -n 1); echo "${n:-0}"; }
+  cp=$(tap_count pass); cf=$(( $(tap_count fail) + $(tap_count cancelled) )); cs=$(tap_count skipped)
+  passed=$((passed + cp)); failed=$((failed + cf)); skipped=$((skipped + cs))
+  # lint, render or validation failed (or no TAP at all) while no chart test did: one failure on record.
+  if [ "$chart_status" != 0 ] && [ "$cf" = 0 ]; then failed=$((failed + 1)); fi
+fi
 [ "$failed" -gt 0 ] && status=1
 [ "$passed" -eq 0 ] && { echo "no test ran"; status=1; }
 echo "$passed passed, $failed failed, $skipped skipped"

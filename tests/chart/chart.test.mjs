@@ -223,7 +223,7 @@ test("all features: sender grace follows the configured grace and command timeou
   const api = one(objs, "Deployment", "-api").spec.template.spec.containers[0];
   assert.ok(api.env.some((e) => e.name === "Auth__BootstrapKey"), "api gets Auth__BootstrapKey");
   const cs = Buffer.from(one(objs, "Secret", "email-relay").data["postgres-connection-string"], "base64").toString();
-  assert.equal(cs, "Host=postgres.db.svc;Port=5432;Database=relay;Username=relay;Password='ci-placeholder-pg-pass;with''quote';SSL Mode=VerifyFull;Maximum Pool Size=50");
+  assert.equal(cs, "Host=postgres.db.svc;Port=5432;Database=relay;Username=relay;Password='ci-placeholder-pg-pass;with''quote';SSL Mode=VerifyFull;GSS Encryption Mode=Disable;Maximum Pool Size=50");
   // The bounce listener: a Service of the configured type onto the tracking container's SMTP port.
   const bounces = one(objs, "Service", "-bounces");
   assert.equal(bounces.spec.type, "LoadBalancer");

@@ -78,10 +78,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- if or .Values.dkim.masterKey .Values.dkim.existingSecret -}}true{{- end -}}
 {{- end -}}
 
-{{/* Npgsql connection string built from the values; the password is quoted ('' escapes '). */}}
+{{/* Npgsql connection string built from the values; the password is quoted ('' escapes ').
+GSS Encryption Mode=Disable: the images carry no GSSAPI library, so Npgsql's GSS probe could only
+fail (and log an error on every new connection); extraParameters may set it back. */}}
 {{- define "email-relay.postgresConnectionString" -}}
 {{- $p := .Values.postgres -}}
-{{- $s := printf "Host=%s;Port=%d;Database=%s;Username=%s;Password='%s';SSL Mode=%s" $p.host (int $p.port) $p.database $p.username (replace "'" "''" $p.password) $p.sslMode -}}
+{{- $s := printf "Host=%s;Port=%d;Database=%s;Username=%s;Password='%s';SSL Mode=%s;GSS Encryption Mode=Disable" $p.host (int $p.port) $p.database $p.username (replace "'" "''" $p.password) $p.sslMode -}}
 {{- if $p.extraParameters -}}{{- $s = printf "%s;%s" $s (trimPrefix ";" $p.extraParameters) -}}{{- end -}}
 {{- $s -}}
 {{- end -}}
