@@ -107,6 +107,9 @@ cleanup() {
     if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
       sleep 2; kill "$containerd_pid" 2>/dev/null
     fi
+    # dockerd leaves its own mounts behind (the nsfs of exec/netns/default, overlay leftovers after a
+    # SIGKILL): unmounted here, deepest first, so the checkout can be deleted afterwards.
+    grep -F " $ENGINE/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mnt; do umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null; done
     # The default bridge is left behind by dockerd: removed when this run's engine made it.
     [ -z "$BRIDGE_BEFORE" ] && ip link show docker0 >/dev/null 2>&1 && ip link delete docker0 2>/dev/null
   fi
