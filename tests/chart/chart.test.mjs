@@ -208,7 +208,7 @@ test("all features: sender grace follows the configured grace and command timeou
   assert.equal(one(objs, "Deployment", "-sender").spec.template.spec.terminationGracePeriodSeconds, 30 + 300 + 10 + 20);
   const values = parse(readFileSync(allFeatures, "utf8"));
   const secrets = [values.postgres.password, values.rabbitmq.password, values.auth.bootstrapKey, values.delivery.smarthost.password,
-    values.bounces.secret, values.dkim.masterKey];
+    values.bounces.secret, values.dkim.masterKey, values.delivery.routes.partner.password];
   for (const o of objs.filter((x) => x.kind !== "Secret")) {
     const text = JSON.stringify(o);
     for (const s of secrets) {
@@ -219,7 +219,14 @@ test("all features: sender grace follows the configured grace and command timeou
   const sender = one(objs, "Deployment", "-sender").spec.template.spec.containers[0];
   const names = sender.env.map((e) => e.name);
   for (const n of ["ConnectionStrings__Postgres", "RabbitMq__Username", "RabbitMq__Password", "Delivery__Smarthost__Username",
-    "Delivery__Smarthost__Password", "Bounces__Secret", "Dkim__MasterKey"]) assert.ok(names.includes(n), `sender gets ${n}`);
+    "Delivery__Smarthost__Password", "Bounces__Secret", "Dkim__MasterKey", "Delivery__Routes__partner__Username",
+    "Delivery__Routes__partner__Password"]) assert.ok(names.includes(n), `sender gets ${n}`);
+  // A route without AUTH gets no credentials; route credentials reach only the sender.
+  assert.ok(!names.some((n) => n.startsWith("Delivery__Routes__Internal_Lab__")), "Internal_Lab has no credentials");
+  for (const c of ["-api", "-tracking"]) {
+    const env = one(objs, "Deployment", c).spec.template.spec.containers[0].env.map((e) => e.name);
+    assert.ok(!env.some((n) => n.startsWith("Delivery__Routes__")), `${c} gets no route credentials`);
+  }
   const api = one(objs, "Deployment", "-api").spec.template.spec.containers[0];
   assert.ok(api.env.some((e) => e.name === "Auth__BootstrapKey"), "api gets Auth__BootstrapKey");
   const cs = Buffer.from(one(objs, "Secret", "email-relay").data["postgres-connection-string"], "base64").toString();
@@ -243,6 +250,7 @@ test("existing secrets: the chart makes no Secret and references the given ones 
     ConnectionStrings__Postgres: ["pg-conn", "uri"], RabbitMq__Username: ["mq-creds", "user"], RabbitMq__Password: ["mq-creds", "pass"],
     Auth__BootstrapKey: ["relay-keys", "bootstrap"], Delivery__Smarthost__Username: ["smtp-creds", "username"],
     Delivery__Smarthost__Password: ["smtp-creds", "password"], Bounces__Secret: ["relay-keys", "verp"], Dkim__MasterKey: ["relay-keys", "dkim"],
+    Delivery__Routes__partner__Username: ["partner-smtp", "user"], Delivery__Routes__partner__Password: ["partner-smtp", "password"],
     BOOTSTRAP_KEY: ["relay-keys", "bootstrap"],
   };
   const seen = new Set();
@@ -265,7 +273,10 @@ test("values.schema.json catches typos, wrong types and unpinned images", () => 
   for (const args of [["--set", "api.replicsa=3"], ["--set", "sender.shutdownGrace=30"], ["--set", "image.tag=latest"],
     ["--set", "tests.image.tag=latest"], ["--set", "delivery.smarthost.tls=yes"], ["--set", "bounces.service.type=External"],
     ["--set", "postgres.port=five"], ["--set", "containerSecurityContext.readOnlyRootFilesystem=false"],
-    ["--set", "extraConfig.Delivery__Smarthost__Password=x"], ["--set", "auth.bootstrapKey=short"]]) {
+    ["--set", "extraConfig.Delivery__Smarthost__Password=x"], ["--set", "auth.bootstrapKey=short"],
+    ["--set", "delivery.mode=mx"], ["--set", "delivery.direct.tls=maybe"], ["--set", "dkim.masterKey=not-base64-of-32-bytes"],
+    ["--set", "delivery.routes.x.host=smtp.example.com"], ["--set", "delivery.routes.x.domains=a.example,delivery.routes.x.host=h,delivery.routes.x.prot=1"],
+    ["--set", "senders.requireVerifiedDomain=maybe"]]) {
     const r = helmTemplate(args);
     assert.notEqual(r.status, 0, `helm template ${args.join(" ")} should fail`);
     assert.match(r.stderr, /schema|not allowed|must|invalid|does not match/i, `${args.join(" ")}: ${r.stderr}`);
@@ -278,6 +289,8 @@ test("contradictory settings stop the render with a message naming them", () => 
     [["--set", "delivery.smarthost.username=u", "--set", "delivery.smarthost.password=p"], /tls=required/],
     [["--set", "delivery.smarthost.username=u", "--set", "delivery.smarthost.tls=required"], /smarthost\.password/],
     [["--set", "keda.enabled=true", "--set", "rabbitmq.existingSecret=mq"], /keda\.hostSecret/],
+    [["--set", "delivery.routes.p.domains=p.example,delivery.routes.p.host=h,delivery.routes.p.username=u,delivery.routes.p.password=x"], /delivery\.routes\.p requires its tls=required/],
+    [["--set", "delivery.routes.p.domains=p.example,delivery.routes.p.host=h,delivery.routes.p.tls=required,delivery.routes.p.username=u"], /delivery\.routes\.p\.username is set/],
   ]) {
     const r = helmTemplate(args);
     assert.notEqual(r.status, 0, args.join(" "));
@@ -303,11 +316,41 @@ test("NOTES.txt lists the settings a real install still lacks, and none once the
     };
     const bare = text();
     assert.match(bare, /ACTION REQUIRED/);
-    for (const v of ["postgres.host", "postgres.password", "rabbitmq.host", "rabbitmq.password", "delivery.smarthost.host"]) assert.ok(bare.includes(`- ${v}`), v);
+    for (const v of ["postgres.host", "postgres.password", "rabbitmq.host", "rabbitmq.password", "delivery.smarthost.host", "dkim.masterKey"]) assert.ok(bare.includes(`- ${v}`), v);
+    // Direct delivery needs no smarthost.
+    assert.ok(!text("--set", "delivery.mode=direct").includes("- delivery.smarthost.host"));
     assert.match(bare, /terminationGracePeriodSeconds=170/);
     for (const f of [allFeatures, existingSecrets]) assert.doesNotMatch(text("-f", f), /ACTION REQUIRED/);
     assert.match(text("-f", allFeatures), /MX of bounces\.example\.com/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("delivery settings: mode, direct port and TLS, DNS servers, routes and sending-domain settings reach the ConfigMap", () => {
+  const cm = (objs) => one(objs, "ConfigMap", "rel-email-relay").data;
+  const defaults = cm(renders.defaults);
+  assert.equal(defaults.Delivery__Mode, "smarthost");
+  assert.equal(defaults.Delivery__Direct__Port, "25");
+  assert.equal(defaults.Delivery__Direct__Tls, "opportunistic");
+  assert.equal(defaults.Senders__RequireVerifiedDomain, "true");
+  assert.ok(!("Delivery__Dns__Servers" in defaults), "the pod's resolver unless servers are given");
+  const all = cm(renders["all features"]);
+  assert.equal(all.Delivery__Mode, "direct");
+  assert.equal(all.Delivery__Dns__Servers, "10.96.0.10:53, [fd00::10]:5353");
+  assert.equal(all.Delivery__Routes__partner__Domains, "partner.example,*.partner.example");
+  assert.equal(all.Delivery__Routes__partner__Host, "smtp.partner.example");
+  assert.equal(all.Delivery__Routes__partner__Port, "587");
+  assert.equal(all.Delivery__Routes__partner__Tls, "required");
+  assert.equal(all.Delivery__Routes__Internal_Lab__Port, "25");
+  assert.equal(all.Delivery__Routes__Internal_Lab__Tls, "none");
+  assert.equal(all.Senders__RequireVerifiedDomain, "false");
+  assert.equal(all.Domains__SpfMechanisms, "ip4:203.0.113.0/24");
+  assert.equal(all.Domains__BounceMxHost, "relay-bounces.example.com");
+  assert.equal(all.Domains__DkimRetireAfter, "14.00:00:00");
+  // The API seals DKIM keys and the sender opens them: both get the master key.
+  for (const c of ["-api", "-sender"]) {
+    const env = one(renders["all features"], "Deployment", c).spec.template.spec.containers[0].env;
+    assert.ok(env.some((e) => e.name === "Dkim__MasterKey" && e.valueFrom?.secretKeyRef), `${c} gets Dkim__MasterKey from a Secret`);
   }
 });

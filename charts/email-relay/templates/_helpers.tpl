@@ -149,6 +149,22 @@ fail (and log an error on every new connection); extraParameters may set it back
       name: {{ default $own $v.delivery.smarthost.existingSecret }}
       key: {{ ternary $v.delivery.smarthost.existingSecretPasswordKey "smtp-password" (not (empty $v.delivery.smarthost.existingSecret)) }}
 {{- end }}
+{{- if eq .component "sender" }}
+{{- range $name, $r := $v.delivery.routes }}
+{{- if or $r.existingSecret $r.username }}
+- name: Delivery__Routes__{{ $name }}__Username
+  valueFrom:
+    secretKeyRef:
+      name: {{ default $own $r.existingSecret }}
+      key: {{ ternary (default "username" $r.existingSecretUsernameKey) (printf "route-%s-username" ($name | lower)) (not (empty $r.existingSecret)) }}
+- name: Delivery__Routes__{{ $name }}__Password
+  valueFrom:
+    secretKeyRef:
+      name: {{ default $own $r.existingSecret }}
+      key: {{ ternary (default "password" $r.existingSecretPasswordKey) (printf "route-%s-password" ($name | lower)) (not (empty $r.existingSecret)) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and (has .component (list "sender" "tracking")) (include "email-relay.bouncesSecretNeeded" .root) }}
 - name: Bounces__Secret
   valueFrom:
@@ -182,7 +198,10 @@ fail (and log an error on every new connection); extraParameters may set it back
 {{- if and (not $v.rabbitmq.existingSecret) (not $v.rabbitmq.password) }}
 - rabbitmq.password (or rabbitmq.existingSecret)
 {{- end }}
-{{- if not $v.delivery.smarthost.host }}
-- delivery.smarthost.host
+{{- if and (eq $v.delivery.mode "smarthost") (not $v.delivery.smarthost.host) }}
+- delivery.smarthost.host (or delivery.mode=direct)
+{{- end }}
+{{- if and (not $v.dkim.masterKey) (not $v.dkim.existingSecret) }}
+- dkim.masterKey (or dkim.existingSecret): without it no sending domain can be added{{ if $v.senders.requireVerifiedDomain }}, so nothing can be sent{{ end }}
 {{- end }}
 {{- end -}}
