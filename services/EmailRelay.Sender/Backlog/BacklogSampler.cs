@@ -87,6 +87,6 @@ public sealed partial class BacklogSampler : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Sampling the backlog per destination failed: {Error}")]
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Warning, Message = "Sampling the backlog per destination failed: {Error}")]
     private static partial void LogSampleFailed(ILogger logger, string error);
 }
