@@ -15,6 +15,9 @@
 -- to the commit, and in READ COMMITTED a row changed since the statement's snapshot is re-checked
 -- on its latest version before it is locked, so a slot just taken by another sender is never
 -- chosen again. Each row therefore has at most one live holder, and holders <= rows <= max.
+-- (While replicas disagree on max, during a configuration roll-out, each takes only slots up to
+-- its own: together they hold at most the largest.) DestinationLimiterTests proves it under load;
+-- without the SKIP LOCKED row lock the same test sees two holders of one slot.
 --
 -- UNLOGGED: an acquire, a renewal and a release each commit without a WAL flush. A crash or a
 -- failover empties the table; the senders' next renewals then find their slots gone and close

@@ -352,7 +352,8 @@ public sealed class DestinationLimiterTests : IAsyncLifetime
             {
                 services.AddSingleton(time);
             }
-            _dataSource = NpgsqlDataSource.Create(connectionString);
+            // A sender's pool is bounded too; the server's connections are shared with other tests.
+            _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 }.ConnectionString);
             services.AddSingleton(_dataSource);
             services.AddDeliveryLimits(configuration);
             _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
