@@ -17,7 +17,8 @@ public static class RecipientDomain
         }
         try
         {
-            return Idn.GetAscii(trimmed).ToLowerInvariant();
+            // Lower-cased first: ICU maps upper-case non-ASCII letters inconsistently across versions.
+            return Idn.GetAscii(trimmed.ToLowerInvariant()).ToLowerInvariant();
         }
         catch (ArgumentException)
         {
