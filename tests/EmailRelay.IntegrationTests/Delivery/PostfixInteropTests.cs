@@ -9,10 +9,11 @@ namespace EmailRelay.IntegrationTests.Delivery;
 /// message in a Maildir. What arrives must be the stored MIME byte for byte, apart from the
 /// trace headers prepended on the way.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PostfixInteropTests
 {
-    // Prepended by Postfix (virtual: Return-Path, Delivered-To; smtpd: Received) and by the relay (DKIM-Signature).
-    private static readonly string[] Prepended = ["Return-Path", "Delivered-To", "Received", "DKIM-Signature"];
+    // Prepended by Postfix (virtual: Return-Path, Delivered-To, X-Original-To; smtpd: Received) and by the relay (DKIM-Signature).
+    private static readonly string[] Prepended = ["Return-Path", "Delivered-To", "X-Original-To", "Received", "DKIM-Signature"];
 
     [Fact]
     public async Task A_message_delivered_direct_to_postfix_over_STARTTLS_arrives_byte_identical()
@@ -49,8 +50,8 @@ public sealed class PostfixInteropTests
     /// <summary>Maildir keeps lines with LF; the stored MIME (and the wire) uses CRLF.</summary>
     private static byte[] ToCrlf(byte[] lf) => Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(lf).Replace("\n", "\r\n", StringComparison.Ordinal));
 
-    /// <summary>The leading header fields named in <see cref="Prepended"/> (unfolded into one string each), and the bytes after them.</summary>
-    private static (List<string> Trace, byte[] Rest) SplitPrepended(byte[] message)
+    /// <summary>The leading header fields named in <see cref="Prepended"/> (unfolded into one string each), and the bytes after them (the remainder).</summary>
+    private static (List<string> Trace, byte[] Remainder) SplitPrepended(byte[] message)
     {
         var text = Encoding.Latin1.GetString(message);
         var trace = new List<string>();

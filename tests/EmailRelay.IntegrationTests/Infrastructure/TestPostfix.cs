@@ -15,6 +15,7 @@ namespace EmailRelay.IntegrationTests.Infrastructure;
 /// Maildir, <see cref="MaildirNew"/>. Stopped (<c>postfix -c DIR stop</c>) on dispose. Needs root,
 /// as any Postfix does.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TestPostfix : IAsyncDisposable
 {
     private readonly string _directory;
