@@ -30,6 +30,10 @@ public sealed class DirectDeliveryTests(DirectDeliveryFixture fixture) : IClassF
         var attempt = await SingleAttemptAsync(id, to);
         Assert.Equal("a.pref.test", attempt.Str("remote_host"));
         Assert.Equal(PreferredFirst, attempt.Str("remote_ip"));
+        // The pooling and per-destination metrics reach the Prometheus endpoint.
+        var sender = _stack.Senders[0];
+        Assert.True(await _stack.CounterAsync(sender, "emailrelay_smtp_connections_opened_total") >= 1);
+        Assert.True(await _stack.CounterAsync(sender, "emailrelay_delivery_attempts_total") >= 1);
     }
 
     [Fact]
