@@ -81,6 +81,34 @@ CONF
 # curl drives the start script's checks; a minimal image may not have it.
 if ! command -v curl >/dev/null; then need_root curl; apt_install curl ca-certificates; fi
 
+# The tools the integration tests run for real: dnsmasq (the test DNS server), Postfix (the interop
+# peer, run as a private instance per test), python3-dkim and python3-dnspython (dkimverify, an
+# implementation we did not write, checks our signatures). Installing postfix must not start the
+# system's Postfix: policy-rc.d refuses every service start during the install, and debconf is
+# answered beforehand so nothing asks.
+test_tools=()
+command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || test_tools+=(dnsmasq-base)
+[ -x /usr/sbin/postfix ] || test_tools+=(postfix)
+/usr/bin/python3 -c 'import dkim' 2>/dev/null || test_tools+=(python3-dkim)
+/usr/bin/python3 -c 'import dns.resolver' 2>/dev/null || test_tools+=(python3-dnspython)
+if [ ${#test_tools[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing test tools: ${test_tools[*]}"
+    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+    echo "postfix postfix/mailname string localhost" | debconf-set-selections
+    policy_rc=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy_rc=1
+    fi
+    status=0
+    apt_install "${test_tools[@]}" || status=$?
+    if [ -n "$policy_rc" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    [ "$status" = 0 ] || { log "installing ${test_tools[*]} failed"; exit "$status"; }
+  else
+    log "warning: missing ${test_tools[*]} (the DNS, DKIM and Postfix tests need them); install them as root"
+  fi
+fi
+
 if answers "$PG_HOST" "$PG_PORT"; then
   log "PostgreSQL answers at $PG_HOST:$PG_PORT"
 else

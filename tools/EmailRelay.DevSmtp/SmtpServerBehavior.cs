@@ -15,6 +15,7 @@ public sealed class SmtpServerBehavior
     private volatile DataBehavior _data = DataBehavior.Reply;
     private volatile SmtpReply? _greeting;
     private volatile bool _offerSmtpUtf8 = true;
+    private volatile bool _breakTlsHandshake;
     private long _dataReplyDelayTicks;
     private long _greetingDelayTicks;
 
@@ -78,5 +79,15 @@ public sealed class SmtpServerBehavior
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _greetingDelayTicks));
         set => Interlocked.Exchange(ref _greetingDelayTicks, value.Ticks);
+    }
+
+    /// <summary>
+    /// A server with a broken TLS stack: STARTTLS is offered and answered 220, then the handshake
+    /// gets bytes that are not TLS and the connection is closed. Read at each STARTTLS.
+    /// </summary>
+    public bool BreakTlsHandshake
+    {
+        get => _breakTlsHandshake;
+        set => _breakTlsHandshake = value;
     }
 }

@@ -416,6 +416,13 @@ internal sealed class SmtpSession : IAsyncDisposable
         WriteReply(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
         await FlushAsync(cancellationToken);
         _reader.DiscardBuffered();
+        if (_server.Behavior.BreakTlsHandshake)
+        {
+            // A plain-text line where the ServerHello belongs: the client's handshake fails at once.
+            await _stream.WriteAsync("421 4.7.0 TLS is broken here\r\n"u8.ToArray(), cancellationToken);
+            await _stream.FlushAsync(cancellationToken);
+            throw new IOException("STARTTLS handshake broken on purpose (BreakTlsHandshake)");
+        }
 
         var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
         _stream = tls;

@@ -63,7 +63,12 @@ public sealed class AttemptPlanner(ReplyClassifier classifier, RetrySchedule sch
         }
         if (result.TransactionReply is { } reply)
         {
-            return (classifier.ClassifyReply(reply.Code, reply.EnhancedCode, reply.Text), reply);
+            var verdict = classifier.ClassifyReply(reply.Code, reply.EnhancedCode, reply.Text);
+            // A 5yz greeting (or EHLO) is the server refusing this client, not the recipient: Postfix
+            // (smtp_skip_5xx_greeting) treats it as temporary, and so do we.
+            return (result.ConnectFailed && verdict.Outcome == DeliveryOutcome.Bounced
+                ? verdict with { Outcome = DeliveryOutcome.Deferred, Hard = false }
+                : verdict, reply);
         }
         if (result.Failure is { } failure)
         {

@@ -1,5 +1,6 @@
 using EmailRelay.Classification;
 using EmailRelay.Contracts;
+using EmailRelay.Sender.Routing;
 using EmailRelay.Sender.Smtp;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,9 @@ namespace EmailRelay.Sender.Delivery;
 /// </summary>
 public sealed partial class DeliverMessageConsumer(
     DeliveryStore store,
-    SmtpSessionFactory smtp,
+    Router router,
+    DestinationResolver resolver,
+    SmtpPoolRegistry pools,
     ReturnPath returnPath,
     AttemptPlanner planner,
     DeliveryMetrics metrics,
@@ -42,57 +45,104 @@ public sealed partial class DeliverMessageConsumer(
             return;
         }
 
-        var envelopes = returnPath.Envelopes(delivery);
         await using var heartbeat = new LeaseHeartbeat(store, delivery, options.Value.LeaseDuration, time, logger);
         // Cancelled when the shutdown grace is over (MassTransit's ConsumerStopTimeout) or the
         // lease was taken over; a session honours it only until DATA, never once the message may
         // be with the remote.
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, heartbeat.Lost);
-        await using var session = smtp.Open();
+        var steps = Steps(delivery);
+        DestinationSession? session = null;
         MimeMessage? message = null;
-        for (var i = 0; i < envelopes.Count; i++)
+        try
         {
-            // With VERP each recipient has its own transaction, one after another on the session.
-            var envelope = envelopes[i];
-            var part = envelopes.Count == 1 ? delivery : delivery with { Recipients = envelope.Recipients };
-            TransactionResult result;
-            try
+            for (var i = 0; i < steps.Count; i++)
             {
-                message ??= await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), abandon.Token);
-                result = await session.RunAsync(message, envelope.From, envelope.Recipients.Select(r => r.Address).ToList(), abandon.Token);
+                // One transaction per destination; with VERP, one per recipient, one after another
+                // on the destination's session.
+                var step = steps[i];
+                var part = delivery with { Recipients = step.Envelope.Recipients };
+                TransactionResult result;
+                try
+                {
+                    if (session?.Destination.Target != step.Target)
+                    {
+                        if (session is not null)
+                        {
+                            await session.DisposeAsync();
+                        }
+                        session = null;
+                        session = new DestinationSession(pools, await resolver.ResolveAsync(step.Target, abandon.Token), time, logger);
+                    }
+                    if (session.Destination.Failure is { } failure)
+                    {
+                        // DNS said no (NXDOMAIN, null MX) or could not say (SERVFAIL, timeout): an
+                        // attempt all the same, recorded and classified like a transport failure.
+                        result = new TransactionResult(time.GetUtcNow(), TimeSpan.Zero, null, null, false,
+                            new Dictionary<string, SmtpReplyInfo>(), null, false, failure, session.Destination.FailureDetail);
+                    }
+                    else
+                    {
+                        message ??= await BuildMessageAsync(delivery, abandon.Token);
+                        result = await session.RunAsync(message, step.Envelope.From, step.Envelope.Recipients.Select(r => r.Address).ToList(),
+                            abandon.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)
+                {
+                    // Another sender owns the recipients not yet recorded: nothing of ours to record.
+                    metrics.LeaseLost();
+                    return;
+                }
+                catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+                {
+                    // The shutdown grace ran out before DATA: hand the recipients not yet recorded back,
+                    // due at once, so no one waits out the lease. The consume completes normally, so
+                    // this command is acked and exactly one new one follows, from another sender's dispatcher.
+                    await store.ReleaseAsync(delivery, CancellationToken.None);
+                    metrics.Released();
+                    LogReleased(logger, messageId, steps.Skip(i).Sum(s => s.Envelope.Recipients.Count));
+                    return;
+                }
+                if (i == steps.Count - 1)
+                {
+                    // This record releases what is left of the lease: a renewal after it would find
+                    // nothing and read as a takeover.
+                    await heartbeat.StopAsync();
+                }
+                // Recorded before the next transaction starts: a sender killed between two recipients
+                // resends only what it had not recorded.
+                var now = time.GetUtcNow();
+                var updates = planner.Plan(part, result, now, Random.Shared.NextDouble);
+                await RecordWithRetriesAsync(part, result, updates, now, heartbeat.LeasedUntil);
+                metrics.Record(updates, session.Destination.Failure is null ? result.Duration : null, step.Target.Name);
+                LogAttempt(logger, messageId, part.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
+                    result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
             }
-            catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)
+        }
+        finally
+        {
+            if (session is not null)
             {
-                // Another sender owns the recipients not yet recorded: nothing of ours to record.
-                metrics.LeaseLost();
-                return;
+                await session.DisposeAsync();
             }
-            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-            {
-                // The shutdown grace ran out before DATA: hand the recipients not yet recorded back,
-                // due at once, so no one waits out the lease. The consume completes normally, so
-                // this command is acked and exactly one new one follows, from another sender's dispatcher.
-                await store.ReleaseAsync(delivery, CancellationToken.None);
-                metrics.Released();
-                LogReleased(logger, messageId, envelopes.Skip(i).Sum(e => e.Recipients.Count));
-                return;
-            }
-            if (i == envelopes.Count - 1)
-            {
-                // This record releases what is left of the lease: a renewal after it would find
-                // nothing and read as a takeover.
-                await heartbeat.StopAsync();
-            }
-            // Recorded before the next transaction starts: a sender killed between two recipients
-            // resends only what it had not recorded.
-            var now = time.GetUtcNow();
-            var updates = planner.Plan(part, result, now, Random.Shared.NextDouble);
-            await RecordWithRetriesAsync(part, result, updates, now, heartbeat.LeasedUntil);
-            metrics.Record(updates, result.Duration);
-            LogAttempt(logger, messageId, part.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
-                result.TransactionReply?.Code ?? result.RecipientReplies.Values.FirstOrDefault()?.Code, result.Failure?.ToString());
         }
     }
+
+    /// <summary>
+    /// The transactions to run, in order: recipients grouped by where their mail goes (a named
+    /// route, the smarthost, or their domain's MX hosts), then each group's envelopes.
+    /// </summary>
+    private List<(RouteTarget Target, DeliveryEnvelope Envelope)> Steps(LeasedDelivery delivery) =>
+        router.Group(delivery.Recipients, r => r.Address)
+            .SelectMany(g => returnPath.Envelopes(delivery with { Recipients = g.Items }).Select(e => (g.Target, e)))
+            .ToList();
+
+    // ---- The message as it goes on the wire -------------------------------------------------------
+    // The one place that turns the stored MIME (message_contents) into what is sent. The signing
+    // work replaces it (DKIM over the stored bytes, streamed as stored, no re-serialisation).
+    private static async Task<MimeMessage> BuildMessageAsync(LeasedDelivery delivery, CancellationToken cancellationToken) =>
+        await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), cancellationToken);
+    // -------------------------------------------------------------------------------------------------
 
     /// <summary>
     /// The remote has answered: losing this write now would mean delivering again after the lease

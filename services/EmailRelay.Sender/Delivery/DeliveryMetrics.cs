@@ -7,6 +7,7 @@ namespace EmailRelay.Sender.Delivery;
 public sealed class DeliveryMetrics
 {
     private readonly Counter<long> _outcomes;
+    private readonly Counter<long> _attempts;
     private readonly Counter<long> _ambiguous;
     private readonly Counter<long> _staleCommands;
     private readonly Histogram<double> _transactionSeconds;
@@ -18,6 +19,8 @@ public sealed class DeliveryMetrics
     {
         var meter = meters.Create(ServiceDefaultsExtensions.MeterName);
         _outcomes = meter.CreateCounter<long>("emailrelay.recipients.outcomes", description: "Recipient outcomes by status");
+        _attempts = meter.CreateCounter<long>("emailrelay.delivery.attempts",
+            description: "Delivery attempts per recipient, by outcome (delivered, deferred, bounced) and destination (smarthost, route:<name>, or the recipient domain in direct mode)");
         _ambiguous = meter.CreateCounter<long>("emailrelay.deliveries.ambiguous",
             description: "Attempts that may have delivered without our knowing (cut off after DATA, or held by a sender whose lease lapsed): the remote may have the message");
         _staleCommands = meter.CreateCounter<long>("emailrelay.commands.nothing_to_lease",
@@ -32,11 +35,20 @@ public sealed class DeliveryMetrics
             description: "Leases a renewal found taken over: the sender had been cut off from the database longer than the lease");
     }
 
-    public void Record(IEnumerable<RecipientUpdate> updates, TimeSpan? duration)
+    /// <summary>
+    /// One attempt's outcomes. <paramref name="destination"/> labels the attempts counter:
+    /// <c>smarthost</c>, <c>route:&lt;name&gt;</c> or, in direct mode, the recipient domain.
+    /// </summary>
+    public void Record(IEnumerable<RecipientUpdate> updates, TimeSpan? duration, string? destination = null)
     {
         foreach (var update in updates)
         {
             _outcomes.Add(1, new KeyValuePair<string, object?>("status", update.Status));
+            if (update.Attempted)
+            {
+                _attempts.Add(1, new KeyValuePair<string, object?>("outcome", update.Outcome),
+                    new KeyValuePair<string, object?>("destination", destination ?? "none"));
+            }
             if (update.Ambiguous)
             {
                 _ambiguous.Add(1);

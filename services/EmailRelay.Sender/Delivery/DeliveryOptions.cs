@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using EmailRelay.Sender.Routing;
+using EmailRelay.Sender.Smtp;
 
 namespace EmailRelay.Sender.Delivery;
 
@@ -7,7 +9,19 @@ public sealed class DeliveryOptions : IValidatableObject
 {
     public const string Section = "Delivery";
 
+    /// <summary><c>smarthost</c> (default): everything not routed goes to <see cref="Smarthost"/>; <c>direct</c>: to the recipient domains' MX hosts.</summary>
+    public DeliveryMode Mode { get; set; } = DeliveryMode.Smarthost;
+
+    /// <summary>
+    /// The smarthost of <c>smarthost</c> mode. Its HeloName, timeouts and pool sizes apply to every
+    /// SMTP session the sender opens, named routes and MX hosts included.
+    /// </summary>
     [Required] public SmarthostOptions Smarthost { get; set; } = new();
+
+    /// <summary>Named routes, <c>Delivery__Routes__&lt;name&gt;__*</c>: recipient domains sent to their own smarthost in either mode.</summary>
+    public Dictionary<string, NamedRouteOptions> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    [Required] public DirectOptions Direct { get; set; } = new();
 
     /// <summary>Delays between attempts, e.g. "1m,5m,15m"; the last one repeats (DESIGN.md §4).</summary>
     [Required] public string RetrySchedule { get; set; } = "1m,5m,15m,30m,1h,2h,4h";
@@ -35,49 +49,22 @@ public sealed class DeliveryOptions : IValidatableObject
         {
             yield return new ValidationResult($"Delivery:Smarthost: {result.ErrorMessage}", result.MemberNames);
         }
-    }
-}
-
-public enum TlsMode { None, Opportunistic, Required }
-
-/// <summary><c>Delivery__Smarthost__*</c>: the one relay every message goes to in this version.</summary>
-public sealed class SmarthostOptions
-{
-    [Required] public string Host { get; set; } = "127.0.0.1";
-    [Range(1, 65535)] public int Port { get; set; } = 25;
-    public TlsMode Tls { get; set; } = TlsMode.Opportunistic;
-    public string? Username { get; set; }
-    public string? Password { get; set; }
-
-    /// <summary>For a smarthost with a private CA or a self-signed certificate; opportunistic TLS never checks.</summary>
-    public bool AcceptInvalidCertificates { get; set; }
-
-    /// <summary>The name given in EHLO.</summary>
-    public string? HeloName { get; set; }
-
-    [Range(1, 1000)] public int MaxConnections { get; set; } = 20;
-    [Range(1, 100000)] public int MaxMessagesPerConnection { get; set; } = 1000;
-
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Per read or write; RFC 5321 §4.5.3.2 suggests minutes, a smarthost answers in far less.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
-    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Username is not null && Tls != TlsMode.Required)
+        results.Clear();
+        Validator.TryValidateObject(Direct, new ValidationContext(Direct), results, validateAllProperties: true);
+        foreach (var result in results)
         {
-            // Credentials must never cross the network in clear text.
-            yield return new ValidationResult("Username is set, so Tls must be 'required' (AUTH only over TLS).", [nameof(Tls)]);
+            yield return new ValidationResult($"Delivery:Direct: {result.ErrorMessage}", [nameof(Direct)]);
         }
-        if ((Username is null) != (Password is null))
+        foreach (var (name, route) in Routes)
         {
-            yield return new ValidationResult("Username and Password are set together.", [nameof(Username)]);
+            foreach (var problem in route.Problems())
+            {
+                yield return new ValidationResult($"Delivery:Routes:{name}: {problem}", [nameof(Routes)]);
+            }
+        }
+        foreach (var conflict in RouteTable.Conflicts(Routes))
+        {
+            yield return new ValidationResult($"Delivery:Routes: {conflict}", [nameof(Routes)]);
         }
     }
 }

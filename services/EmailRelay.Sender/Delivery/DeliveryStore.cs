@@ -122,17 +122,19 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                 P(attempted.Select(u => u.ReplyCode).ToArray()), P(attempted.Select(u => u.EnhancedCode).ToArray()),
                 P(attempted.Select(u => u.Reply).ToArray()), P(attempted.Select(u => u.Outcome).ToArray()),
                 P(attempted.Select(u => u.Ambiguous).ToArray()), P(attempted.Select(u => u.Reason?.ToSnakeCase()).ToArray()),
+                P(result.TlsFallback),
             });
         }
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // $14.. : the attempt rows ($1 is the message id).
+    // $14.. : the attempt rows ($1 is the message id); $27 why the session was in clear text
+    // after a failed STARTTLS handshake (migration 0011), null otherwise.
     private const string AttemptsSql = """
         WITH attempts AS (
             INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
-                                           tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason)
-            SELECT $1, a.ordinal, a.attempt, $14, $15, $16, $17, $18, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason
+                                           tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason, tls_fallback)
+            SELECT $1, a.ordinal, a.attempt, $14, $15, $16, $17, $18, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason, $27
             FROM unnest($19::smallint[], $20::int[], $21::int[], $22::text[], $23::text[], $24::text[], $25::bool[], $26::text[])
                  AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
         ),

@@ -3,7 +3,9 @@ using EmailRelay.Data;
 using EmailRelay.Data.Bounces;
 using EmailRelay.Sender.Delivery;
 using EmailRelay.Sender.Dispatch;
+using EmailRelay.Sender.Routing;
 using EmailRelay.Sender.Smtp;
+using EmailRelay.Dns;
 using EmailRelay.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -34,13 +36,7 @@ public static class SenderServiceExtensions
         services.AddSingleton<AttemptPlanner>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryMetrics>();
-        services.AddSingleton(sp =>
-        {
-            var smarthost = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Smarthost;
-            return new SmtpConnectionPool(SmtpRoute.FromSmarthost(smarthost), smarthost.MaxConnections,
-                smarthost.MaxMessagesPerConnection, smarthost.IdleTimeout, sp.GetRequiredService<ILogger<SmtpConnectionPool>>());
-        });
-        services.AddSingleton<SmtpSessionFactory>();
+        services.AddSenderRouting(builder.Configuration);
         services.AddSingleton<ReturnPath>();
         services.AddSingleton<DeliverQueueProbe>();
         services.AddSingleton<DispatchMetrics>();
@@ -55,6 +51,29 @@ public static class SenderServiceExtensions
             (context, cfg) => cfg.ConfigureEndpoints(context));
         services.AddSenderShutdown();
         return builder;
+    }
+
+    /// <summary>
+    /// Where mail goes and how it gets there: the route table, the DNS resolver of direct delivery
+    /// (<c>Delivery__Dns__*</c>), and one SMTP pool per endpoint, all from <c>Delivery__*</c>.
+    /// </summary>
+    private static void AddSenderRouting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRelayDns(configuration);
+        services.AddSingleton<SmtpMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var smarthost = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Smarthost;
+            return new SmtpPoolRegistry(smarthost.ClientSettings(), smarthost.PoolSettings(), sp.GetRequiredService<SmtpMetrics>(),
+                sp.GetRequiredService<ILogger<SmtpConnectionPool>>());
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            return new Router(o.Mode, o.Smarthost.ToEndpoint(), new RouteTable(o.Routes));
+        });
+        services.AddSingleton(sp => new DestinationResolver(sp.GetRequiredService<RelayDns>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Direct, Random.Shared));
     }
 
     /// <summary>

@@ -1,34 +1,51 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MailKit.Security;
 
 namespace EmailRelay.Sender.Smtp;
 
-/// <summary>One open, greeted (and, per route, encrypted and authenticated) SMTP session.</summary>
+/// <summary>One open, greeted (and, per endpoint, encrypted and authenticated) SMTP session.</summary>
 public sealed class PooledConnection : IAsyncDisposable
 {
-    private PooledConnection(RelaySmtpClient client, string remoteHost, string? remoteIp)
+    private PooledConnection(RelaySmtpClient client, SmtpEndpoint endpoint, string? remoteIp, string? tlsFallback)
     {
         Client = client;
-        RemoteHost = remoteHost;
+        Endpoint = endpoint;
         RemoteIp = remoteIp;
+        TlsFallback = tlsFallback;
+        OpenedTimestamp = Stopwatch.GetTimestamp();
     }
 
     public RelaySmtpClient Client { get; }
-    public string RemoteHost { get; }
+    public SmtpEndpoint Endpoint { get; }
+    public string RemoteHost => Endpoint.Host;
     public string? RemoteIp { get; }
     public bool Tls => Client.IsSecure;
+
+    /// <summary>
+    /// Set when this session is in clear text because the STARTTLS handshake failed on an endpoint
+    /// where TLS is optional: the handshake's error, recorded with every attempt it carries.
+    /// </summary>
+    public string? TlsFallback { get; }
+
     public int Transactions { get; set; }
     public long LastUsedTimestamp { get; set; }
+    public long OpenedTimestamp { get; }
 
-    public static async Task<PooledConnection> OpenAsync(SmtpRoute route, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a session. <paramref name="plain"/>: skip STARTTLS whatever the endpoint says — only for
+    /// the one retry in clear after a failed handshake where TLS is optional (<paramref name="tlsFallback"/> says why).
+    /// </summary>
+    public static async Task<PooledConnection> OpenAsync(SmtpEndpoint endpoint, SmtpClientSettings settings, bool plain, string? tlsFallback,
+        CancellationToken cancellationToken)
     {
         var client = new RelaySmtpClient(new DataPhaseTracker())
         {
-            Timeout = (int)route.CommandTimeout.TotalMilliseconds,
-            LocalDomain = route.HeloName,
+            Timeout = (int)settings.CommandTimeout.TotalMilliseconds,
+            LocalDomain = settings.HeloName,
         };
-        if (route.Tls == Delivery.TlsMode.Opportunistic || route.AcceptInvalidCertificates)
+        if (endpoint.Tls == TlsMode.Opportunistic || endpoint.AcceptInvalidCertificates)
         {
             // Opportunistic TLS only protects against passive listening; it never authenticates
             // the server (RFC 7435), so an unverifiable certificate must not block delivery.
@@ -36,21 +53,21 @@ public sealed class PooledConnection : IAsyncDisposable
         }
         try
         {
-            var socket = await ConnectSocketAsync(route, cancellationToken);
+            var socket = await ConnectSocketAsync(endpoint, settings.ConnectTimeout, cancellationToken);
             var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
             var remoteIp = (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString();
-            var secure = route.Tls switch
+            var secure = plain ? SecureSocketOptions.None : endpoint.Tls switch
             {
-                Delivery.TlsMode.None => SecureSocketOptions.None,
-                Delivery.TlsMode.Opportunistic => SecureSocketOptions.StartTlsWhenAvailable,
+                TlsMode.None => SecureSocketOptions.None,
+                TlsMode.Opportunistic => SecureSocketOptions.StartTlsWhenAvailable,
                 _ => SecureSocketOptions.StartTls,
             };
-            await client.ConnectAsync(socket, route.Host, route.Port, secure, cancellationToken);
-            if (route.Username is not null)
+            await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, secure, cancellationToken);
+            if (endpoint.Username is not null)
             {
-                await client.AuthenticateAsync(route.Username, route.Password ?? "", cancellationToken);
+                await client.AuthenticateAsync(endpoint.Username, endpoint.Password ?? "", cancellationToken);
             }
-            return new PooledConnection(client, route.Host, remoteIp);
+            return new PooledConnection(client, endpoint, remoteIp, tlsFallback);
         }
         catch
         {
@@ -59,20 +76,27 @@ public sealed class PooledConnection : IAsyncDisposable
         }
     }
 
-    private static async Task<Socket> ConnectSocketAsync(SmtpRoute route, CancellationToken cancellationToken)
+    private static async Task<Socket> ConnectSocketAsync(SmtpEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(route.ConnectTimeout);
+        timeout.CancelAfter(connectTimeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(route.Host, route.Port, timeout.Token);
+            if (endpoint.Address is { } address)
+            {
+                await socket.ConnectAsync(address, endpoint.Port, timeout.Token);
+            }
+            else
+            {
+                await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token);
+            }
             return socket;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new TimeoutException($"Connecting to {route.Host}:{route.Port} timed out after {route.ConnectTimeout.TotalSeconds:0.#} s.");
+            throw new TimeoutException($"Connecting to {endpoint.Address?.ToString() ?? endpoint.Host}:{endpoint.Port} timed out after {connectTimeout.TotalSeconds:0.#} s.");
         }
         catch
         {

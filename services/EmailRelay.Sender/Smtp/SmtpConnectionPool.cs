@@ -1,52 +1,65 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using MailKit.Security;
 
 namespace EmailRelay.Sender.Smtp;
 
 /// <summary>
-/// Open sessions to one route, reused across messages: connection setup (TCP, greeting, EHLO,
+/// Open sessions to one endpoint, reused across messages: connection setup (TCP, greeting, EHLO,
 /// STARTTLS, AUTH) costs more than a whole transaction on a warm session. A session goes back to
-/// the pool only in a clean state, so a broken one is never handed out twice.
+/// the pool only in a clean state, so a broken one is never handed out twice. Idle sessions are
+/// closed by <see cref="SmtpPoolRegistry"/>'s sweep.
 /// </summary>
 public sealed partial class SmtpConnectionPool : IAsyncDisposable
 {
-    private readonly SmtpRoute _route;
-    private readonly int _maxTransactions;
-    private readonly TimeSpan _idleTimeout;
+    private readonly SmtpClientSettings _client;
+    private readonly SmtpPoolSettings _settings;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentStack<PooledConnection> _idle = new();
+    private readonly SmtpMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Timer _reaper;
+    private long _lastActivity = Stopwatch.GetTimestamp();
+    private volatile bool _retired;
 
-    public SmtpConnectionPool(SmtpRoute route, int maxConnections, int maxTransactions, TimeSpan idleTimeout, ILogger logger)
+    public SmtpConnectionPool(SmtpEndpoint endpoint, SmtpClientSettings client, SmtpPoolSettings settings, SmtpMetrics metrics, ILogger logger)
     {
-        _route = route;
-        _maxTransactions = maxTransactions;
-        _idleTimeout = idleTimeout;
-        _slots = new SemaphoreSlim(maxConnections, maxConnections);
+        Endpoint = endpoint;
+        _client = client;
+        _settings = settings;
+        _slots = new SemaphoreSlim(settings.MaxConnections, settings.MaxConnections);
+        _metrics = metrics;
         _logger = logger;
-        var period = TimeSpan.FromTicks(Math.Max(idleTimeout.Ticks / 2, TimeSpan.FromSeconds(1).Ticks));
-        _reaper = new Timer(_ => _ = CloseIdleAsync(), null, period, period);
     }
 
-    public SmtpRoute Route => _route;
+    public SmtpEndpoint Endpoint { get; }
+
+    /// <summary>No session open (idle or rented) and nothing done for longer than the idle timeout.</summary>
+    internal bool IsUnused =>
+        _idle.IsEmpty && _slots.CurrentCount == _settings.MaxConnections
+        && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastActivity)) >= _settings.IdleTimeout;
+
+    /// <summary>Taken out of the registry: sessions given back are closed instead of kept.</summary>
+    internal void Retire() => _retired = true;
 
     /// <summary>Waits for a free slot, then hands out an idle session (unless <paramref name="fresh"/>) or opens a new one.</summary>
     public async Task<PooledConnection> RentAsync(bool fresh, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
+        Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
         try
         {
             while (!fresh && _idle.TryPop(out var idle))
             {
-                if (idle.Client.IsConnected && Stopwatch.GetElapsedTime(idle.LastUsedTimestamp) < _idleTimeout)
+                if (idle.Client.IsConnected && Stopwatch.GetElapsedTime(idle.LastUsedTimestamp) < _settings.IdleTimeout)
                 {
+                    _metrics.Reused(idle);
                     return idle;
                 }
-                await idle.DisposeAsync();
+                await CloseAsync(idle);
             }
-            var connection = await PooledConnection.OpenAsync(_route, cancellationToken);
-            LogOpened(_logger, _route.ToString(), connection.RemoteIp, connection.Tls);
+            var connection = await OpenAsync(cancellationToken);
+            _metrics.Opened(connection);
+            LogOpened(_logger, Endpoint.ToString(), connection.RemoteIp, connection.Tls, connection.TlsFallback);
             return connection;
         }
         catch
@@ -56,9 +69,28 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Where TLS is optional, a handshake that fails (an old or broken TLS stack on the server) is
+    /// not worth a deferral: the same host is tried once more without STARTTLS, as Postfix does
+    /// at <c>smtp_tls_security_level = may</c>. Where it is required, the failure stands.
+    /// </summary>
+    private async Task<PooledConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PooledConnection.OpenAsync(Endpoint, _client, plain: false, tlsFallback: null, cancellationToken);
+        }
+        catch (SslHandshakeException ex) when (Endpoint.Tls == TlsMode.Opportunistic)
+        {
+            var why = $"STARTTLS handshake failed ({(ex.InnerException ?? ex).Message.Split('\n')[0].Trim()}); retried without TLS";
+            LogTlsFallback(_logger, Endpoint.ToString(), why);
+            return await PooledConnection.OpenAsync(Endpoint, _client, plain: true, why, cancellationToken);
+        }
+    }
+
     /// <summary>Whether a session may carry another transaction: still connected, and under <c>MaxMessagesPerConnection</c>.</summary>
     public bool CanCarryMore(PooledConnection connection) =>
-        connection.Client.IsConnected && connection.Transactions < _maxTransactions;
+        connection.Client.IsConnected && connection.Transactions < _settings.MaxMessagesPerConnection;
 
     /// <summary>
     /// Gives a session back. A transaction that ended with the server's 250 to the final dot
@@ -71,13 +103,14 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
     {
         try
         {
-            if (reusable && CanCarryMore(connection))
+            Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
+            if (reusable && !_retired && CanCarryMore(connection))
             {
                 connection.LastUsedTimestamp = Stopwatch.GetTimestamp();
                 _idle.Push(connection);
                 return;
             }
-            await connection.DisposeAsync();
+            await CloseAsync(connection);
         }
         finally
         {
@@ -85,15 +118,16 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
-    private async Task CloseIdleAsync()
+    /// <summary>Closes the sessions idle longer than the idle timeout, and those the server dropped.</summary>
+    internal async Task CloseIdleAsync()
     {
         // Take everything, keep the fresh ones: simpler than a sorted structure for a few dozen sessions.
         var keep = new List<PooledConnection>();
         while (_idle.TryPop(out var connection))
         {
-            if (Stopwatch.GetElapsedTime(connection.LastUsedTimestamp) >= _idleTimeout || !connection.Client.IsConnected)
+            if (_retired || Stopwatch.GetElapsedTime(connection.LastUsedTimestamp) >= _settings.IdleTimeout || !connection.Client.IsConnected)
             {
-                await connection.DisposeAsync();
+                await CloseAsync(connection);
             }
             else
             {
@@ -106,15 +140,24 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
+    private async Task CloseAsync(PooledConnection connection)
+    {
+        _metrics.Closed(connection);
+        await connection.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _reaper.DisposeAsync();
+        _retired = true;
         while (_idle.TryPop(out var connection))
         {
-            await connection.DisposeAsync();
+            await CloseAsync(connection);
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Opened SMTP session to {Route} ({RemoteIp}), TLS {Tls}")]
-    private static partial void LogOpened(ILogger logger, string route, string? remoteIp, bool tls);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Opened SMTP session to {Endpoint} ({RemoteIp}), TLS {Tls} {TlsFallback}")]
+    private static partial void LogOpened(ILogger logger, string endpoint, string? remoteIp, bool tls, string? tlsFallback);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "{Endpoint}: {Reason}")]
+    private static partial void LogTlsFallback(ILogger logger, string endpoint, string reason);
 }

@@ -13,7 +13,8 @@ namespace EmailRelay.Sender.Smtp;
 /// from the first transaction until the session is disposed (or the connection breaks, when the
 /// next transaction takes a new one), and turns whatever happens, replies or exceptions, into a
 /// <see cref="TransactionResult"/> per transaction. It decides nothing: the classifier and the
-/// attempt planner do.
+/// attempt planner do, and the caller picks the endpoint (the pool) and what to do when none
+/// could be reached.
 /// </summary>
 public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IAsyncDisposable
 {
@@ -40,10 +41,18 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
                 {
                     _connection = await pool.RentAsync(fresh, cancellationToken);
                 }
+                catch (SmtpCommandException ex)
+                {
+                    // The greeting, EHLO or STARTTLS was refused (a 421 banner, say): a reply of
+                    // the server's, kept verbatim, but no transaction was started.
+                    return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Endpoint.Host, pool.Endpoint.Address?.ToString(),
+                        false, new Dictionary<string, SmtpReplyInfo>(), SmtpReplyInfo.From((int)ex.StatusCode, ex.Message), false, null, null)
+                    { ConnectFailed = true };
+                }
                 catch (Exception ex) when (Describe(ex, dataStarted: false) is { } failure)
                 {
-                    return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Route.Host, null, false,
-                        new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail);
+                    return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), pool.Endpoint.Host, pool.Endpoint.Address?.ToString(),
+                        false, new Dictionary<string, SmtpReplyInfo>(), null, false, failure.Kind, failure.Detail) { ConnectFailed = true };
                 }
             }
             var connection = _connection;
@@ -54,7 +63,7 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
             {
                 // Nothing can be sent on this session: no transaction was started, so it is kept as it is.
                 return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
-                    connection.Tls, refused, null, false, null, null);
+                    connection.Tls, refused, null, false, null, null) { TlsFallback = connection.TlsFallback };
             }
             var outcome = await SendAsync(connection, message, sender, refused.Count == 0 ? rcpts : [.. rcpts.Where(r => !refused.ContainsKey(r.Address))],
                 cancellationToken);
@@ -79,7 +88,8 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
                 replies[address] = refusal;
             }
             return new TransactionResult(startedAt, Stopwatch.GetElapsedTime(started), connection.RemoteHost, connection.RemoteIp,
-                connection.Tls, replies, outcome.Reply, outcome.SenderRefused, outcome.Failure?.Kind, outcome.Failure?.Detail);
+                connection.Tls, replies, outcome.Reply, outcome.SenderRefused, outcome.Failure?.Kind, outcome.Failure?.Detail)
+            { TlsFallback = connection.TlsFallback };
         }
     }
 
@@ -154,12 +164,12 @@ public sealed class SmtpSession(SmtpConnectionPool pool, TimeProvider time) : IA
         {
             SocketException { SocketErrorCode: SocketError.ConnectionRefused } => (TransportFailure.ConnectionRefused, $"connection refused: {ex.Message}"),
             SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } =>
-                (TransportFailure.DnsFailure, $"smarthost name did not resolve: {ex.Message}"),
+                (TransportFailure.DnsFailure, $"host name did not resolve: {ex.Message}"),
             SocketException { SocketErrorCode: SocketError.TimedOut } or TimeoutException => (TransportFailure.Timeout, $"timed out: {ex.Message}"),
             SocketException or IOException => (TransportFailure.ConnectionReset, $"connection lost: {ex.Message}"),
             SslHandshakeException => (TransportFailure.TlsFailure, $"TLS handshake failed: {ex.Message}"),
             NotSupportedException when ex.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) =>
-                (TransportFailure.TlsRequiredButUnavailable, "the smarthost does not offer STARTTLS and Tls is 'required'"),
+                (TransportFailure.TlsRequiredButUnavailable, "the server does not offer STARTTLS and TLS is required"),
             AuthenticationException => (TransportFailure.ProtocolError, $"authentication failed: {ex.Message}"),
             ServiceNotConnectedException => (TransportFailure.ConnectionReset, $"connection lost: {ex.Message}"),
             ProtocolException => (TransportFailure.ProtocolError, $"SMTP protocol error: {ex.Message}"),

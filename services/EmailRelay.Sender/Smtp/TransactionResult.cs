@@ -18,4 +18,15 @@ public sealed record TransactionResult(
     /// <summary>The transaction reply refused MAIL FROM: it speaks of the sender, never of a recipient's address.</summary>
     bool SenderRefused,
     TransportFailure? Failure,
-    string? FailureDetail);
+    string? FailureDetail)
+{
+    /// <summary>
+    /// No session could be opened: connecting failed, or the greeting, EHLO, STARTTLS or AUTH was
+    /// refused (the refusal, if any, is <see cref="TransactionReply"/>). Nothing of the message was
+    /// sent, so another host of the same destination may be tried at once.
+    /// </summary>
+    public bool ConnectFailed { get; init; }
+
+    /// <summary>Set when the session ran in clear text after a failed STARTTLS handshake: why.</summary>
+    public string? TlsFallback { get; init; }
+}

@@ -338,4 +338,31 @@ public sealed class AttemptPlannerTests
         Assert.Null(updates[1].ReplyCode);
         Assert.Contains("before any delivery attempt", updates[1].Reply, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_5xx_greeting_defers_as_postfix_skips_it_and_keeps_the_reply()
+    {
+        var result = Result(transactionReply: SmtpReplyInfo.From(554, "5.7.1 mx.example.net: no SMTP service here")) with { ConnectFailed = true };
+
+        var update = Assert.Single(Planner.Plan(Delivery(), result, Now, NoJitter));
+
+        Assert.Equal(RecipientStatus.Deferred, update.Status);
+        Assert.False(update.Hard);
+        Assert.Equal("554 5.7.1 mx.example.net: no SMTP service here", update.Reply);
+    }
+
+    [Fact]
+    public void Nxdomain_or_null_mx_bounces_host_unknown_and_servfail_defers()
+    {
+        var unknown = Assert.Single(Planner.Plan(Delivery(), Result(failure: TransportFailure.HostNotFound,
+            failureDetail: "nowhere.example publishes a null MX (RFC 7505): it accepts no mail"), Now, NoJitter));
+        var servfail = Assert.Single(Planner.Plan(Delivery(), Result(failure: TransportFailure.DnsFailure,
+            failureDetail: "MX lookup for flaky.example failed: SERVFAIL"), Now, NoJitter));
+
+        Assert.Equal(RecipientStatus.Bounced, unknown.Status);
+        Assert.Equal(BounceReason.HostUnknown, unknown.Reason);
+        Assert.True(unknown.Hard);
+        Assert.Equal(RecipientStatus.Deferred, servfail.Status);
+        Assert.Contains("SERVFAIL", servfail.Reply, StringComparison.Ordinal);
+    }
 }

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using EmailRelay.Sender.Delivery;
+using EmailRelay.Sender.Routing;
+using EmailRelay.Sender.Smtp;
 
 namespace EmailRelay.UnitTests.Sender;
 
@@ -178,5 +180,93 @@ public sealed class DeliveryOptionsTests
         };
 
         Assert.Equal(3, Validate(options).Count);
+    }
+}
+
+public sealed class RoutingOptionsTests
+{
+    private static List<ValidationResult> Validate(DeliveryOptions options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
+    }
+
+    private static DeliveryOptions WithRoute(string name, NamedRouteOptions route) =>
+        new() { Routes = new Dictionary<string, NamedRouteOptions> { [name] = route } };
+
+    [Fact]
+    public void A_valid_route_and_direct_mode_pass()
+    {
+        var options = WithRoute("partner", new NamedRouteOptions
+        {
+            Domains = "partner.example, *.partner.example", Host = "relay.partner.example", Port = 587, Tls = TlsMode.Required,
+            Username = "u", Password = "p",
+        });
+        options.Mode = EmailRelay.Sender.Routing.DeliveryMode.Direct;
+
+        var results = Validate(options);
+
+        Assert.True(results.Count == 0, string.Join(" | ", results.Select(r => r.ErrorMessage)));
+    }
+
+    [Theory]
+    [InlineData("", "relay.test", "Delivery:Routes:partner: Domains is required")]
+    [InlineData("partner.example", "", "Delivery:Routes:partner: Host is required")]
+    [InlineData("bad domain!", "relay.test", "Delivery:Routes:partner: Domains: 'bad domain!' is not a domain")]
+    [InlineData("*.*.example", "relay.test", "Delivery:Routes:partner: Domains: '*.*.example' is not a domain")]
+    public void A_broken_route_is_named_in_the_message(string domains, string host, string expected)
+    {
+        var results = Validate(WithRoute("partner", new NamedRouteOptions { Domains = domains, Host = host }));
+
+        Assert.Contains(results, r => r.ErrorMessage!.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_route_with_credentials_requires_TLS()
+    {
+        var results = Validate(WithRoute("partner", new NamedRouteOptions
+        {
+            Domains = "partner.example", Host = "relay.test", Tls = TlsMode.Opportunistic, Username = "u", Password = "p",
+        }));
+
+        Assert.Contains(results, r => r.ErrorMessage == "Delivery:Routes:partner: Username is set, so Tls must be 'required' (AUTH only over TLS).");
+    }
+
+    [Fact]
+    public void A_domain_in_two_routes_is_refused()
+    {
+        var options = new DeliveryOptions
+        {
+            Routes = new Dictionary<string, NamedRouteOptions>
+            {
+                ["a"] = new() { Domains = "shared.example", Host = "a.test" },
+                ["b"] = new() { Domains = "Shared.Example,other.example", Host = "b.test" },
+            },
+        };
+
+        var results = Validate(options);
+
+        Assert.Contains(results, r => r.ErrorMessage == "Delivery:Routes: 'shared.example' is in more than one route (a, b).");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65536)]
+    public void The_direct_port_must_be_a_port(int port)
+    {
+        var results = Validate(new DeliveryOptions { Direct = new EmailRelay.Sender.Routing.DirectOptions { Port = port } });
+
+        Assert.Contains(results, r => r.ErrorMessage!.StartsWith("Delivery:Direct:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Direct_delivery_defaults_to_port_25_and_opportunistic_TLS()
+    {
+        var direct = new DeliveryOptions().Direct;
+
+        Assert.Equal(25, direct.Port);
+        Assert.Equal(TlsMode.Opportunistic, direct.Tls);
+        Assert.Equal(EmailRelay.Sender.Routing.DeliveryMode.Smarthost, new DeliveryOptions().Mode);
     }
 }
