@@ -1,5 +1,6 @@
 using EmailRelay.Classification;
 using EmailRelay.Contracts;
+using EmailRelay.Sender.Signing;
 using EmailRelay.Sender.Smtp;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ namespace EmailRelay.Sender.Delivery;
 public sealed partial class DeliverMessageConsumer(
     DeliveryStore store,
     SmtpSessionFactory smtp,
+    OutgoingMessageFactory outgoing,
     ReturnPath returnPath,
     AttemptPlanner planner,
     DeliveryMetrics metrics,
@@ -58,7 +60,7 @@ public sealed partial class DeliverMessageConsumer(
             TransactionResult result;
             try
             {
-                message ??= await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), abandon.Token);
+                message ??= await outgoing.CreateAsync(delivery.MessageId, delivery.ProjectId, delivery.EnvelopeFrom, delivery.AcceptedAt, delivery.Mime, abandon.Token);
                 result = await session.RunAsync(message, envelope.From, envelope.Recipients.Select(r => r.Address).ToList(), abandon.Token);
             }
             catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)

@@ -31,7 +31,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             {
                 Command(LeaseSql, P(messageId), P(leasedUntil), P(token), P(now)),
                 Command("""
-                    SELECT m.envelope_from, m.expires_at, c.mime
+                    SELECT m.envelope_from, m.expires_at, c.mime, m.project_id, m.created_at
                     FROM messages m JOIN message_contents c ON c.message_id = m.id
                     WHERE m.id = $1 AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = $1 AND r.lease_token = $2)
                     """, P(messageId), P(token)),
@@ -51,7 +51,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             return null;
         }
         return new LeasedDelivery(messageId, token, leasedUntil, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
-            reader.GetFieldValue<byte[]>(2), recipients);
+            reader.GetFieldValue<byte[]>(2), recipients)
+        {
+            ProjectId = reader.GetGuid(3),
+            AcceptedAt = reader.GetFieldValue<DateTimeOffset>(4),
+        };
     }
 
     // A recipient still 'sending' after its lease ran out was held by a sender that stopped

@@ -3,6 +3,7 @@ using EmailRelay.Data;
 using EmailRelay.Data.Bounces;
 using EmailRelay.Sender.Delivery;
 using EmailRelay.Sender.Dispatch;
+using EmailRelay.Sender.Signing;
 using EmailRelay.Sender.Smtp;
 using EmailRelay.ServiceDefaults;
 using MassTransit;
@@ -24,6 +25,7 @@ public static class SenderServiceExtensions
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection(DispatcherOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddRelayBounces(builder.Configuration);
+        services.AddMessageSigning(builder.Configuration);
 
         services.AddSingleton(ReplyClassifier.Default);
         services.AddSingleton(sp =>
