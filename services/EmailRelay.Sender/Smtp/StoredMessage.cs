@@ -16,24 +16,20 @@ namespace EmailRelay.Sender.Smtp;
 /// MimeKit's <c>DkimSigner</c> canonicalizes the raw fields), and the body entity writes the stored
 /// body bytes, which is also what the DKIM body hash is taken over. Tests hold that the bytes
 /// written are the stored bytes after the prepended fields.
-/// <para>How MailKit (4.18) chooses the MAIL FROM parameters: BODY=8BITMIME / BODY=BINARYMIME from a
-/// visitor over the parts (a part whose Content-Transfer-Encoding is 8bit asks for 8BITMIME, binary
-/// for BINARYMIME, each only if the server offered it; BINARYMIME also switches to BDAT, as does
-/// <c>PreferSendAsBinaryData</c> with CHUNKING offered); SMTPUTF8 when offered and an envelope address
+/// <para>How MailKit (4.18) chooses the MAIL FROM parameters: BODY=8BITMIME / BODY=BINARYMIME from the
+/// parts' Content-Transfer-Encoding (8bit asks for 8BITMIME, binary for BINARYMIME, each only if the
+/// server offered it; BINARYMIME also switches to BDAT, as does <c>PreferSendAsBinaryData</c> with
+/// CHUNKING offered); SMTPUTF8 when offered and an envelope address
 /// is international or the format options ask for international headers; SIZE= the length written,
-/// when SIZE is offered. <see cref="Accept"/> shows the visitor the stored bytes' real class.</para>
+/// when SIZE is offered. The body part answers with the stored bytes' real class.</para>
 /// </remarks>
 public sealed class StoredMessage : MimeMessage
 {
-    // Stand-ins MailKit's visitor inspects: their encodings declare the bytes' class (never written).
-    private static readonly MimePart EightBitMarker = new() { ContentTransferEncoding = ContentEncoding.EightBit };
-    private static readonly MimePart BinaryMarker = new() { ContentTransferEncoding = ContentEncoding.Binary };
-
     private readonly byte[] _stored;
     private readonly int _headerLength;
     private int _prepended;
 
-    private StoredMessage(byte[] stored, int headerLength, IEnumerable<Header> headers, RawBody body)
+    private StoredMessage(byte[] stored, int headerLength, IEnumerable<Header> headers, RawBody body, ContentEncoding transferClass)
     {
         _stored = stored;
         _headerLength = headerLength;
@@ -45,7 +41,7 @@ public sealed class StoredMessage : MimeMessage
             Headers.Add(header);
         }
         Body = body;
-        TransferClass = Classify(stored);
+        TransferClass = transferClass;
         HeaderIsUtf8 = !System.Text.Ascii.IsValid(stored.AsSpan(0, headerLength));
     }
 
@@ -79,8 +75,9 @@ public sealed class StoredMessage : MimeMessage
         }
         // As MimeKit's parser does: Content-* fields belong to the body entity, the rest to the message.
         var content = parsed.Where(IsContentField).ToList();
-        var body = new RawBody(content, stored, headerLength);
-        return new StoredMessage(stored, headerLength, parsed.Where(h => !IsContentField(h)).ToList(), body);
+        var transferClass = Classify(stored);
+        var body = new RawBody(content, stored, headerLength, transferClass);
+        return new StoredMessage(stored, headerLength, parsed.Where(h => !IsContentField(h)).ToList(), body, transferClass);
     }
 
     /// <summary>
@@ -101,28 +98,10 @@ public sealed class StoredMessage : MimeMessage
     /// <summary>
     /// Nothing to prepare: re-encoding parts for the transport would change the bytes. MailKit
     /// calls this with the server's constraint; the stored bytes go as they are (as Postfix relays
-    /// with <c>disable_mime_output_conversion</c>), declared for what they are by <see cref="Accept"/>.
+    /// with <c>disable_mime_output_conversion</c>), declared for what they are by the body part's transfer encoding.
     /// </summary>
     public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
     {
-    }
-
-    /// <summary>
-    /// MailKit's visitor reads the transfer encodings of the parts to choose BODY=: it is shown
-    /// the class of the stored bytes rather than the (unparsed) parts. Binary data is shown as 8bit
-    /// too, so a server with 8BITMIME but no BINARYMIME still gets BODY=8BITMIME, the nearest truth.
-    /// </summary>
-    public override void Accept(MimeVisitor visitor)
-    {
-        ArgumentNullException.ThrowIfNull(visitor);
-        if (TransferClass is ContentEncoding.EightBit or ContentEncoding.Binary)
-        {
-            visitor.Visit(EightBitMarker);
-        }
-        if (TransferClass == ContentEncoding.Binary)
-        {
-            visitor.Visit(BinaryMarker);
-        }
     }
 
     private static bool IsContentField(Header header) => header.Field.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
@@ -177,25 +156,47 @@ public sealed class StoredMessage : MimeMessage
     }
 
     /// <summary>
-    /// The message body as an entity: its headers are the stored Content-* fields (DkimSigner
-    /// reads them from the body, as for a parsed message) and its content the stored body bytes,
-    /// which is what MimeKit hashes for the DKIM body hash.
+    /// The message body as a single opaque part: its headers are the stored Content-* fields
+    /// (DkimSigner reads them from the body, as for a parsed message), its content the stored body
+    /// bytes, which is also what MimeKit hashes for the DKIM body hash.
     /// </summary>
-    private sealed class RawBody : MimeEntity
+    /// <remarks>
+    /// MailKit 4.18 chooses BODY= by iterating the message's parts (<c>MimeIterator</c>) and reading
+    /// each <see cref="MimePart.ContentTransferEncoding"/>: 8bit asks for BODY=8BITMIME, binary for
+    /// BODY=BINARYMIME (and BDAT), each only if the server offered it. This part answers with the
+    /// class of the stored bytes instead of its stored Content-Transfer-Encoding field (which, on a
+    /// multipart, says nothing of the parts inside). Binary data answers 8bit: BINARYMIME and BDAT
+    /// are never used, as Postfix never uses them, so a server with 8BITMIME still gets the nearest
+    /// declaration; with neither, the bytes go as they are, as Postfix sends them.
+    /// </remarks>
+    private sealed class RawBody : MimePart
     {
         private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
         private readonly byte[] _stored;
         private readonly int _offset;
+        private readonly bool _sealed;
 
-        public RawBody(IEnumerable<Header> headers, byte[] stored, int offset) : base(new ContentType("text", "plain"))
+        public RawBody(IEnumerable<Header> headers, byte[] stored, int offset, ContentEncoding transferClass) : base(new ContentType("text", "plain"))
         {
             _stored = stored;
             _offset = offset;
+            ContentTransferEncoding = transferClass == ContentEncoding.SevenBit ? ContentEncoding.SevenBit : ContentEncoding.EightBit;
+            // From here on the fields are the stored ones, and they no longer steer the properties
+            // MimeKit derives from them: ContentTransferEncoding keeps the class set above.
+            _sealed = true;
             Headers.Clear();
             foreach (var header in headers)
             {
                 Headers.Add(header);
+            }
+        }
+
+        protected override void OnHeadersChanged(HeaderListChangedAction action, Header? header)
+        {
+            if (!_sealed)
+            {
+                base.OnHeadersChanged(action, header);
             }
         }
 
