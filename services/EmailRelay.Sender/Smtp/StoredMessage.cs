@@ -19,9 +19,11 @@ namespace EmailRelay.Sender.Smtp;
 /// <para>How MailKit (4.18) chooses the MAIL FROM parameters: BODY=8BITMIME / BODY=BINARYMIME from the
 /// parts' Content-Transfer-Encoding (8bit asks for 8BITMIME, binary for BINARYMIME, each only if the
 /// server offered it; BINARYMIME also switches to BDAT, as does <c>PreferSendAsBinaryData</c> with
-/// CHUNKING offered); SMTPUTF8 when offered and an envelope address
-/// is international or the format options ask for international headers; SIZE= the length written,
-/// when SIZE is offered. The body part answers with the stored bytes' real class.</para>
+/// CHUNKING offered); SMTPUTF8 when offered and an envelope address is international or the format
+/// options ask for international headers (never from the content); SIZE= the length written, when
+/// SIZE is offered. The body part answers with the stored bytes' class (8bit for 8-bit or binary
+/// data, so BINARYMIME/BDAT are never used, as Postfix never uses them). <see cref="HeaderIsUtf8"/>
+/// says when the content alone would need SMTPUTF8, which MailKit does not look at.</para>
 /// </remarks>
 public sealed class StoredMessage : MimeMessage
 {
