@@ -1,6 +1,7 @@
 using EmailRelay.Classification;
 using EmailRelay.Contracts;
 using EmailRelay.Sender.Routing;
+using EmailRelay.Sender.Signing;
 using EmailRelay.Sender.Smtp;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,8 @@ public sealed partial class DeliverMessageConsumer(
     Router router,
     DestinationResolver resolver,
     SmtpPoolRegistry pools,
+    OutgoingMessageFactory outgoing,
+    DestinationPacing pacing,
     ReturnPath returnPath,
     AttemptPlanner planner,
     DeliveryMetrics metrics,
@@ -61,7 +64,8 @@ public sealed partial class DeliverMessageConsumer(
                 // on the destination's session.
                 var step = steps[i];
                 var part = delivery with { Recipients = step.Envelope.Recipients };
-                TransactionResult result;
+                TransactionResult? result;   // null: handed back untried (the domain's rate is used up)
+                PaceDecision pace;
                 try
                 {
                     if (session?.Destination.Target != step.Target)
@@ -73,18 +77,32 @@ public sealed partial class DeliverMessageConsumer(
                         session = null;
                         session = new DestinationSession(pools, await resolver.ResolveAsync(step.Target, abandon.Token), time, logger);
                     }
-                    if (session.Destination.Failure is { } failure)
+                    pace = session.Destination.Failure is null ? await pacing.BeforeAsync(step.Target, abandon.Token) : PaceDecision.Go;
+                    if (pace.PostponeUntil is not null)
+                    {
+                        result = null;
+                    }
+                    else if (pace.Backoff is { } backoff)
+                    {
+                        // The domain asked us to slow down (421, 4.7.x): no connection until the backoff ends.
+                        result = DestinationPacing.BackedOff(backoff, time.GetUtcNow());
+                    }
+                    else if (session.Destination.Failure is { } failure)
                     {
                         // DNS said no (NXDOMAIN, null MX) or could not say (SERVFAIL, timeout): an
                         // attempt all the same, recorded and classified like a transport failure.
                         result = new TransactionResult(time.GetUtcNow(), TimeSpan.Zero, null, null, false,
                             new Dictionary<string, SmtpReplyInfo>(), null, false, failure, session.Destination.FailureDetail);
                     }
+                    else if ((message ??= await BuildMessageAsync(delivery, abandon.Token)) is { } wire)
+                    {
+                        result = await session.RunAsync(wire, step.Envelope.From, step.Envelope.Recipients.Select(r => r.Address).ToList(),
+                            abandon.Token);
+                    }
                     else
                     {
-                        message ??= await BuildMessageAsync(delivery, abandon.Token);
-                        result = await session.RunAsync(message, step.Envelope.From, step.Envelope.Recipients.Select(r => r.Address).ToList(),
-                            abandon.Token);
+                        // The domain's DKIM key cannot be used: never sent unsigned, deferred like a local tempfail.
+                        result = SigningFailed(time.GetUtcNow());
                     }
                 }
                 catch (OperationCanceledException) when (heartbeat.Lost.IsCancellationRequested)
@@ -109,10 +127,21 @@ public sealed partial class DeliverMessageConsumer(
                     // nothing and read as a takeover.
                     await heartbeat.StopAsync();
                 }
+                if (result is null)
+                {
+                    var until = pace.PostponeUntil!.Value;
+                    await store.PostponeAsync(part, until < delivery.ExpiresAt ? until : delivery.ExpiresAt, CancellationToken.None);
+                    metrics.Postponed(part.Recipients.Count, step.Target.Name);
+                    continue;
+                }
                 // Recorded before the next transaction starts: a sender killed between two recipients
                 // resends only what it had not recorded.
                 var now = time.GetUtcNow();
                 var updates = planner.Plan(part, result, now, Random.Shared.NextDouble);
+                if ((pace.Backoff ?? await pacing.AfterAsync(step.Target, result)) is { } pause)
+                {
+                    updates = DestinationPacing.NotBefore(updates, pause, delivery.ExpiresAt);
+                }
                 await RecordWithRetriesAsync(part, result, updates, now, heartbeat.LeasedUntil);
                 metrics.Record(updates, session.Destination.Failure is null ? result.Duration : null, step.Target.Name);
                 LogAttempt(logger, messageId, part.Recipients.Count, string.Join(',', updates.Select(u => u.Status).Distinct()),
@@ -137,12 +166,28 @@ public sealed partial class DeliverMessageConsumer(
             .SelectMany(g => returnPath.Envelopes(delivery with { Recipients = g.Items }).Select(e => (g.Target, e)))
             .ToList();
 
-    // ---- The message as it goes on the wire -------------------------------------------------------
-    // The one place that turns the stored MIME (message_contents) into what is sent. The signing
-    // work replaces it (DKIM over the stored bytes, streamed as stored, no re-serialisation).
-    private static async Task<MimeMessage> BuildMessageAsync(LeasedDelivery delivery, CancellationToken cancellationToken) =>
-        await MimeMessage.LoadAsync(new MemoryStream(delivery.Mime, writable: false), cancellationToken);
-    // -------------------------------------------------------------------------------------------------
+    private static TransactionResult SigningFailed(DateTimeOffset now) =>
+        new(now, TimeSpan.Zero, null, null, false, new Dictionary<string, SmtpReplyInfo>(),
+            new SmtpReplyInfo(451, "4.7.5", "451 4.7.5 local: the sending domain's DKIM key cannot be used (see the sender's log, event 2801); not sent unsigned"),
+            false, null, null);
+
+    /// <summary>
+    /// The message as it goes on the wire: the stored bytes (message_contents) as they are, with the
+    /// trace field and, for a verified sending domain, the DKIM signature on top. Null when the
+    /// domain has a key that cannot be used (DkimKeyStore logs why).
+    /// </summary>
+    private async Task<MimeMessage?> BuildMessageAsync(LeasedDelivery delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await outgoing.CreateAsync(delivery.MessageId, delivery.ProjectId, delivery.EnvelopeFrom, delivery.AcceptedAt, delivery.Mime,
+                cancellationToken);
+        }
+        catch (DkimSigningException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The remote has answered: losing this write now would mean delivering again after the lease

@@ -8,6 +8,7 @@ public sealed class DeliveryMetrics
 {
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _attempts;
+    private readonly Counter<long> _postponed;
     private readonly Counter<long> _ambiguous;
     private readonly Counter<long> _staleCommands;
     private readonly Histogram<double> _transactionSeconds;
@@ -21,6 +22,8 @@ public sealed class DeliveryMetrics
         _outcomes = meter.CreateCounter<long>("emailrelay.recipients.outcomes", description: "Recipient outcomes by status");
         _attempts = meter.CreateCounter<long>("emailrelay.delivery.attempts",
             description: "Delivery attempts per recipient, by outcome (delivered, deferred, bounced) and destination (smarthost, route:<name>, or the recipient domain in direct mode)");
+        _postponed = meter.CreateCounter<long>("emailrelay.recipients.postponed",
+            description: "Recipients handed back untried because their domain's message rate was used up, by destination");
         _ambiguous = meter.CreateCounter<long>("emailrelay.deliveries.ambiguous",
             description: "Attempts that may have delivered without our knowing (cut off after DATA, or held by a sender whose lease lapsed): the remote may have the message");
         _staleCommands = meter.CreateCounter<long>("emailrelay.commands.nothing_to_lease",
@@ -39,6 +42,9 @@ public sealed class DeliveryMetrics
     /// One attempt's outcomes. <paramref name="destination"/> labels the attempts counter:
     /// <c>smarthost</c>, <c>route:&lt;name&gt;</c> or, in direct mode, the recipient domain.
     /// </summary>
+    public void Postponed(int recipients, string destination) =>
+        _postponed.Add(recipients, new KeyValuePair<string, object?>("destination", destination));
+
     public void Record(IEnumerable<RecipientUpdate> updates, TimeSpan? duration, string? destination = null)
     {
         foreach (var update in updates)

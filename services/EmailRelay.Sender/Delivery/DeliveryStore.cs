@@ -31,7 +31,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             {
                 Command(LeaseSql, P(messageId), P(leasedUntil), P(token), P(now)),
                 Command("""
-                    SELECT m.envelope_from, m.expires_at, c.mime
+                    SELECT m.envelope_from, m.expires_at, c.mime, m.project_id, m.created_at
                     FROM messages m JOIN message_contents c ON c.message_id = m.id
                     WHERE m.id = $1 AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = $1 AND r.lease_token = $2)
                     """, P(messageId), P(token)),
@@ -51,7 +51,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             return null;
         }
         return new LeasedDelivery(messageId, token, leasedUntil, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
-            reader.GetFieldValue<byte[]>(2), recipients);
+            reader.GetFieldValue<byte[]>(2), recipients)
+        {
+            ProjectId = reader.GetGuid(3),
+            AcceptedAt = reader.GetFieldValue<DateTimeOffset>(4),
+        };
     }
 
     // A recipient still 'sending' after its lease ran out was held by a sender that stopped
@@ -215,6 +219,29 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                                           leased_until = NULL, lease_token = NULL
                     WHERE message_id = $1 AND lease_token = $2
                     """, P(delivery.MessageId), P(delivery.LeaseToken)),
+                Command(MessageStatusSql.Refresh, P(delivery.MessageId)),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Hands some leased recipients back, due at <paramref name="until"/>, with no attempt and no
+    /// event: the destination's message rate is used up for now (nothing was tried, so nothing
+    /// happened that the timeline should tell).
+    /// </summary>
+    public async Task PostponeAsync(LeasedDelivery delivery, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Command("""
+                    UPDATE recipients SET status = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END,
+                                          next_attempt_at = $3, leased_until = NULL, lease_token = NULL
+                    WHERE message_id = $1 AND lease_token = $2 AND ordinal = ANY($4)
+                    """, P(delivery.MessageId), P(delivery.LeaseToken), P(until), P(delivery.Recipients.Select(r => r.Ordinal).ToArray())),
                 Command(MessageStatusSql.Refresh, P(delivery.MessageId)),
             },
         };

@@ -8,7 +8,14 @@ public sealed record LeasedDelivery(
     string EnvelopeFrom,
     DateTimeOffset ExpiresAt,
     byte[] Mime,
-    IReadOnlyList<LeasedRecipient> Recipients);
+    IReadOnlyList<LeasedRecipient> Recipients)
+{
+    /// <summary>The project that sent it: signing uses that project's verified domain's key, and no other's.</summary>
+    public Guid ProjectId { get; init; }
+
+    /// <summary>When the API accepted it (messages.created_at): the time of the Received trace field.</summary>
+    public DateTimeOffset AcceptedAt { get; init; }
+}
 
 /// <summary>
 /// A leased recipient, with the reply that last deferred it (if any) to explain an expiry, and

@@ -1,9 +1,12 @@
 using EmailRelay.Classification;
 using EmailRelay.Data;
 using EmailRelay.Data.Bounces;
+using EmailRelay.Sender.Backlog;
 using EmailRelay.Sender.Delivery;
+using EmailRelay.Sender.Limits;
 using EmailRelay.Sender.Dispatch;
 using EmailRelay.Sender.Routing;
+using EmailRelay.Sender.Signing;
 using EmailRelay.Sender.Smtp;
 using EmailRelay.Dns;
 using EmailRelay.ServiceDefaults;
@@ -26,6 +29,7 @@ public static class SenderServiceExtensions
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection(DispatcherOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddRelayBounces(builder.Configuration);
+        services.AddMessageSigning(builder.Configuration);
 
         services.AddSingleton(ReplyClassifier.Default);
         services.AddSingleton(sp =>
@@ -41,6 +45,7 @@ public static class SenderServiceExtensions
         services.AddSingleton<DeliverQueueProbe>();
         services.AddSingleton<DispatchMetrics>();
         services.AddHostedService<Dispatcher>();
+        services.AddBacklogSampler(builder.Configuration);
 
         services.AddRelayBus(builder.Configuration,
             bus =>
@@ -60,12 +65,17 @@ public static class SenderServiceExtensions
     private static void AddSenderRouting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRelayDns(configuration);
+        services.AddDeliveryLimits(configuration);
+        services.AddSingleton<DestinationConnectionGate>();
+        services.AddSingleton<DestinationPacing>();
         services.AddSingleton<SmtpMetrics>();
         services.AddSingleton(sp =>
         {
             var smarthost = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Smarthost;
-            return new SmtpPoolRegistry(smarthost.ClientSettings(), smarthost.PoolSettings(), sp.GetRequiredService<SmtpMetrics>(),
-                sp.GetRequiredService<ILogger<SmtpConnectionPool>>());
+            var gate = sp.GetRequiredService<DestinationConnectionGate>();
+            var defaults = smarthost.PoolSettings();
+            return new SmtpPoolRegistry(smarthost.ClientSettings(), defaults, sp.GetRequiredService<SmtpMetrics>(),
+                sp.GetRequiredService<ILogger<SmtpConnectionPool>>(), e => gate.PoolSettings(e, defaults), gate);
         });
         services.AddSingleton(sp =>
         {

@@ -105,6 +105,9 @@ public sealed class PooledConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>The gate's permit for this connection (<see cref="ISmtpConnectionGate"/>), given back when it closes.</summary>
+    public IAsyncDisposable? Permit { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -122,6 +125,10 @@ public sealed class PooledConnection : IAsyncDisposable
         finally
         {
             Client.Dispose();
+            if (Permit is not null)
+            {
+                await Permit.DisposeAsync();
+            }
         }
     }
 }

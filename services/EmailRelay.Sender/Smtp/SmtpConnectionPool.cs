@@ -14,6 +14,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
 {
     private readonly SmtpClientSettings _client;
     private readonly SmtpPoolSettings _settings;
+    private readonly ISmtpConnectionGate _gate;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentStack<PooledConnection> _idle = new();
     private readonly SmtpMetrics _metrics;
@@ -21,11 +22,13 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
     private long _lastActivity = Stopwatch.GetTimestamp();
     private volatile bool _retired;
 
-    public SmtpConnectionPool(SmtpEndpoint endpoint, SmtpClientSettings client, SmtpPoolSettings settings, SmtpMetrics metrics, ILogger logger)
+    public SmtpConnectionPool(SmtpEndpoint endpoint, SmtpClientSettings client, SmtpPoolSettings settings, SmtpMetrics metrics, ILogger logger,
+        ISmtpConnectionGate? gate = null)
     {
         Endpoint = endpoint;
         _client = client;
         _settings = settings;
+        _gate = gate ?? OpenSmtpConnectionGate.Instance;
         _slots = new SemaphoreSlim(settings.MaxConnections, settings.MaxConnections);
         _metrics = metrics;
         _logger = logger;
@@ -57,7 +60,18 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
                 }
                 await CloseAsync(idle);
             }
-            var connection = await OpenAsync(cancellationToken);
+            var permit = await EnterGateAsync(cancellationToken);
+            PooledConnection connection;
+            try
+            {
+                connection = await OpenAsync(cancellationToken);
+            }
+            catch
+            {
+                await permit.DisposeAsync();
+                throw;
+            }
+            connection.Permit = permit;
             _metrics.Opened(connection);
             LogOpened(_logger, Endpoint.ToString(), connection.RemoteIp, connection.Tls, connection.TlsFallback);
             return connection;
@@ -66,6 +80,31 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         {
             _slots.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A permit from the gate for one more connection (a cluster-wide slot for this host). None free:
+    /// asked again, a little later each time, until the connect timeout is spent, as a local pool
+    /// slot is waited for; then the wait ends as a timeout, which defers the transaction.
+    /// </summary>
+    private async Task<IAsyncDisposable> EnterGateAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            if (await _gate.TryEnterAsync(Endpoint, cancellationToken) is { } permit)
+            {
+                return permit;
+            }
+            if (Stopwatch.GetElapsedTime(started) + pause > _client.ConnectTimeout)
+            {
+                throw new TimeoutException(
+                    $"no connection slot free for {Endpoint.Host} within {_client.ConnectTimeout.TotalSeconds:0.#} s (every slot of the cluster-wide limit is held)");
+            }
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
     }
 

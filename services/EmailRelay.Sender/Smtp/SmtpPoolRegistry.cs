@@ -12,15 +12,22 @@ public sealed class SmtpPoolRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<SmtpEndpoint, SmtpConnectionPool> _pools = new();
     private readonly SmtpClientSettings _client;
     private readonly SmtpPoolSettings _settings;
+    private readonly Func<SmtpEndpoint, SmtpPoolSettings> _settingsFor;
+    private readonly ISmtpConnectionGate? _gate;
     private readonly SmtpMetrics _metrics;
     private readonly ILogger<SmtpConnectionPool> _logger;
     private readonly Timer _sweeper;
     private int _sweeping;
 
-    public SmtpPoolRegistry(SmtpClientSettings client, SmtpPoolSettings settings, SmtpMetrics metrics, ILogger<SmtpConnectionPool> logger)
+    /// <param name="settingsFor">The pool size of one endpoint (e.g. per-host messages per connection); null: <paramref name="settings"/> for all.</param>
+    /// <param name="gate">Asked before any new connection (cluster-wide per-host limits); null: no limit beyond each pool's size.</param>
+    public SmtpPoolRegistry(SmtpClientSettings client, SmtpPoolSettings settings, SmtpMetrics metrics, ILogger<SmtpConnectionPool> logger,
+        Func<SmtpEndpoint, SmtpPoolSettings>? settingsFor = null, ISmtpConnectionGate? gate = null)
     {
         _client = client;
         _settings = settings;
+        _settingsFor = settingsFor ?? (_ => settings);
+        _gate = gate;
         _metrics = metrics;
         _logger = logger;
         var period = TimeSpan.FromTicks(Math.Max(settings.IdleTimeout.Ticks / 2, TimeSpan.FromSeconds(1).Ticks));
@@ -30,7 +37,7 @@ public sealed class SmtpPoolRegistry : IAsyncDisposable
     public SmtpClientSettings Client => _client;
 
     public SmtpConnectionPool Get(SmtpEndpoint endpoint) =>
-        _pools.GetOrAdd(endpoint, e => new SmtpConnectionPool(e, _client, _settings, _metrics, _logger));
+        _pools.GetOrAdd(endpoint, e => new SmtpConnectionPool(e, _client, _settingsFor(e), _metrics, _logger, _gate));
 
     /// <summary>The pools open now, for tests and diagnostics.</summary>
     public IReadOnlyCollection<SmtpEndpoint> Endpoints => [.. _pools.Keys];
