@@ -40,6 +40,13 @@ public static class DomainName
             error = "name is a domain name, not an IP address: mail is sent from a domain that DNS can vouch for.";
             return null;
         }
+        // The ideographic and full-width full stops separate labels too (RFC 3490 §3.1), as IdnMapping reads them.
+        name = name.Replace('\u3002', '.').Replace('\uFF0E', '.').Replace('\uFF61', '.');
+        if (!HasOnlyNameCharacters(name))
+        {
+            error = $"'{Shorten(value)}' is not a valid domain name: an internationalised label holds letters, digits and combining marks only.";
+            return null;
+        }
         // One trailing dot is the absolute form of the same name (acme.example. = acme.example).
         if (name.EndsWith('.'))
         {
@@ -56,7 +63,8 @@ public static class DomainName
         }
         catch (ArgumentException)
         {
-            error = $"'{Shorten(value)}' is not a valid domain name: labels of letters, digits and hyphens (or an internationalised name), separated by dots.";
+            error = $"'{Shorten(value)}' is not a valid domain name: labels of letters, digits and hyphens (or an internationalised name), " +
+                $"separated by dots, each at most {MaxLabelLength} characters and at most {MaxLength} in all in the ASCII (punycode) form.";
             return null;
         }
         error = CheckLabels(ascii);
@@ -97,7 +105,35 @@ public static class DomainName
     private static bool IsAddressLiteral(string name) =>
         name.StartsWith('[') || IPAddress.TryParse(name.TrimEnd('.'), out _);
 
-    /// <summary>NFC, so a precomposed and a decomposed "ü" are the same name; left as is where the runtime cannot normalise.</summary>
+    /// <summary>
+    /// Outside ASCII, what IDNA2008 lets into a label at all: letters, combining marks and digits.
+    /// In invariant globalization mode (this repository's setting) IdnMapping only punycodes, so a
+    /// symbol or U+FFFD would otherwise become an A-label no registry would ever issue.
+    /// </summary>
+    private static bool HasOnlyNameCharacters(string name)
+    {
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (rune.IsAscii)
+            {
+                // ASCII is held to the letters-digits-hyphen rule on the A-label, below.
+                continue;
+            }
+            if (Rune.GetUnicodeCategory(rune) is not (UnicodeCategory.LowercaseLetter or UnicodeCategory.UppercaseLetter
+                or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+                or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.DecimalDigitNumber))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// NFC, so a precomposed and a decomposed "ü" are the same name. Invariant globalization mode has
+    /// no normalisation data and leaves the text as it is: the name is then taken in the form given,
+    /// which is NFC from every keyboard and DNS console (and the A-label form is always accepted).
+    /// </summary>
     private static string Compose(string name)
     {
         try

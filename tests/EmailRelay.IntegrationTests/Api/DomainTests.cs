@@ -336,7 +336,7 @@ public sealed class DomainTests(DomainStack fixture) : IClassFixture<DomainStack
         Assert.Equal(1L, await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM sending_domains WHERE project_id = $1", project));
 
         // Ids that name nothing.
-        foreach (var id in new[] { "not-a-guid", Guid.NewGuid().ToString(), "%00" })
+        foreach (var id in new[] { "not-a-guid", Guid.NewGuid().ToString(), Guid.Empty.ToString(), "%C3%BC" })
         {
             await ReadAsync(await client.GetAsync($"v1/domains/{id}"), HttpStatusCode.NotFound);
             await ReadAsync(await client.PostAsync($"v1/domains/{id}/verify", null), HttpStatusCode.NotFound);
