@@ -105,10 +105,8 @@ public sealed class EndpointRulesTransformer : IOpenApiOperationTransformer
         var validation = await ProblemSchemaAsync(typeof(HttpValidationProblemDetails), context, cancellationToken);
         foreach (var code in codes)
         {
-            // 400 and 413 are written by Problems.Field/Validation, which name the offending fields; so is
-            // a 422 that refuses a field's value (a from at an unverified domain, a domain name).
-            var schema = code is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge or StatusCodes.Status422UnprocessableEntity
-                ? validation : problem;
+            // 400 and 413 are written by Problems.Field/Validation, which name the offending fields.
+            var schema = code is StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge ? validation : problem;
             operation.Responses![Code(code)] = ProblemResponse(code, schema, own.FirstOrDefault(o => o.StatusCode == code)?.Description);
         }
     }
