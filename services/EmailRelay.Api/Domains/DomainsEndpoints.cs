@@ -1,9 +1,7 @@
-using System.Text.Json;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.OpenApi;
 using EmailRelay.Api.Projects;
-using EmailRelay.Data.Bounces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -65,7 +63,7 @@ public static partial class DomainsEndpoints
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, DomainStore store, ProjectStore projects, DkimKeyFactory keys,
-        DomainPresenter presenter, ILoggerFactory loggers, CancellationToken cancellationToken)
+        DomainPresenter presenter, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -101,7 +99,7 @@ public static partial class DomainsEndpoints
         {
             return Duplicate(name);
         }
-        var domainId = Guid.CreateVersion7();
+        var domainId = Guid.CreateVersion7(time.GetUtcNow());
         var key = keys.Create(domainId, []);
         if (!await store.CreateAsync(domainId, project, name, VerificationToken.New(), key.Id, key.Selector, key.PublicKey, key.SealedPrivateKey,
                 cancellationToken))
