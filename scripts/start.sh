@@ -96,6 +96,16 @@ if [ -n "$Bounces__Domain" ] && [ -z "${Bounces__Secret:-}" ]; then
 fi
 export Bounces__Secret=${Bounces__Secret:-}
 export Bounces__Port=${Bounces__Port:-$BOUNCE_PORT} Bounces__ListenAddress=${Bounces__ListenAddress:-127.0.0.1}
+# A local start sends from any address without DNS set-up (the test email below is from
+# start.example); a real installation keeps the default, true: from must be at a verified domain.
+export Senders__RequireVerifiedDomain=${Senders__RequireVerifiedDomain:-false}
+# The key that seals the DKIM keys of sending domains, generated once per checkout into .run/ and
+# reused, so the domains added on this machine keep their keys across restarts. This machine only.
+if [ -z "${Dkim__MasterKey:-}" ]; then
+  [ -s "$RUN/dkim-master-key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$RUN/dkim-master-key")
+  Dkim__MasterKey=$(cat "$RUN/dkim-master-key")
+fi
+export Dkim__MasterKey
 
 log "migrating the schema"
 dotnet "$(bin services/EmailRelay.Api)" migrate

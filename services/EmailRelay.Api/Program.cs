@@ -1,5 +1,6 @@
 using EmailRelay.Api.ApiKeys;
 using EmailRelay.Api.Bounces;
+using EmailRelay.Api.Domains;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
@@ -34,6 +35,7 @@ app.MapUnmatchedBouncesApi();
 app.MapApiKeysApi();
 app.MapProjectsApi();
 app.MapSuppressionsApi();
+app.MapDomainsApi();
 app.MapWebhooksApi();
 await app.RunAsync();
 return 0;

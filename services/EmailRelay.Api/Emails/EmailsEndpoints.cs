@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EmailRelay.Api.Auth;
+using EmailRelay.Api.Domains;
 using EmailRelay.Api.Http;
 using EmailRelay.Api.Idempotency;
 using EmailRelay.Api.OpenApi;
@@ -27,7 +28,10 @@ public static class EmailsEndpoints
             .RequireAuthorization(Scopes.Send).Accepts<SendEmailRequest>("application/json")
             .Produces<AcceptedEmail>(StatusCodes.Status202Accepted)
             .WithIdempotencyKey().WithLocationHeader(StatusCodes.Status202Accepted).WithValidatedQuery(ProjectQuery.Target)
-            .WithSendRateLimit();
+            .WithSendRateLimit()
+            .WithProblemResponse(StatusCodes.Status422UnprocessableEntity,
+                "'from' is not at a verified sending domain of the project (Senders__RequireVerifiedDomain; 'errors' names from), " +
+                "or this Idempotency-Key was used with a different request body.");
         emails.MapPost("/batch", SendBatchAsync).WithName("SendEmailBatch").WithSummary("Accept 1-500 emails, each on its own")
             .RequireAuthorization(Scopes.Send).Accepts<SendBatchRequest>("application/json")
             .Produces<BatchResponse>().WithIdempotencyKey().WithValidatedQuery(ProjectQuery.Target).WithSendRateLimit();
@@ -42,7 +46,7 @@ public static class EmailsEndpoints
     }
 
     private static async Task<IResult> SendAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, SenderDomainCheck senders, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxEmailBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -65,6 +69,11 @@ public static class EmailsEndpoints
             return prepared.Problem;
         }
         var email = prepared.Email!;
+        // Before the Idempotency-Key is claimed, like every other rule: a refusal stores nothing and leaves the key free.
+        if ((await senders.RefusedAsync(project, [email.Email.From.Domain], cancellationToken)).Count > 0)
+        {
+            return SenderDomainCheck.Refusal(email.Email.From.Domain);
+        }
         var location = $"/v1/emails/{email.Id}";
         return await IdempotentAsync(context, caller, idempotency, rateLimit, project, 1, body.Body, StatusCodes.Status202Accepted, location,
             completion => acceptor.AcceptAsync([email], project, caller.ApiKeyId, completion,
@@ -73,7 +82,7 @@ public static class EmailsEndpoints
     }
 
     private static async Task<IResult> SendBatchAsync(HttpContext context, EmailPreparer preparer, EmailAcceptor acceptor,
-        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, CancellationToken cancellationToken)
+        IdempotencyStore idempotency, ProjectStore projects, SendRateLimit rateLimit, SenderDomainCheck senders, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, MaxBatchBodyBytes, cancellationToken);
         if (body.Problem is not null)
@@ -106,6 +115,14 @@ public static class EmailsEndpoints
             }
             var prepared = preparer.Prepare(request!);
             items.Add(prepared.Problem is not null ? (null, prepared.Problem.ProblemDetails) : (prepared.Email!, null));
+        }
+        // Each item from a domain the project has not verified fails alone, as any invalid item does.
+        var refused = await senders.RefusedAsync(project, items.Where(i => i.Email is not null).Select(i => i.Email!.Email.From.Domain), cancellationToken);
+        if (refused.Count > 0)
+        {
+            items = items.Select(i => i.Email is { } e && refused.Contains(e.Email.From.Domain)
+                ? ((PreparedEmail?)null, (object?)SenderDomainCheck.Refusal(e.Email.From.Domain).ProblemDetails)
+                : i).ToList();
         }
         var valid = items.Where(i => i.Email is not null).Select(i => i.Email!).ToList();
         return await IdempotentAsync(context, caller, idempotency, rateLimit, project, valid.Count, body.Body, StatusCodes.Status200OK, null,

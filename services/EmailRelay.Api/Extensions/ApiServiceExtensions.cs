@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EmailRelay.Api.Auth;
 using EmailRelay.Api.Bounces;
+using EmailRelay.Api.Domains;
 using EmailRelay.Api.Emails;
 using EmailRelay.Api.Events;
 using EmailRelay.Api.Http;
@@ -29,6 +30,7 @@ public static class ApiServiceExtensions
         services.AddOptions<AcceptOptions>().Bind(builder.Configuration.GetSection(AcceptOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSendRateLimits(builder.Configuration);
+        services.AddDomainsApi(builder.Configuration);
 
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -15,10 +15,12 @@ CREATE TABLE sending_domains (
     UNIQUE (project_id, name)
 );
 
--- A domain's DKIM keys, one per selector. Exactly one is 'active' (the one messages are signed
--- with) once the domain has a key; rotation adds a 'pending' key, which becomes active when its
--- record is found in DNS, and the one it replaces turns 'retiring': its record must stay
--- published until retire_after, so signatures made before the switch still verify.
+-- A domain's DKIM keys, one per selector. A key is 'pending' until a verification finds its
+-- record in DNS; then it is 'active', the one messages are signed with (at most one per domain).
+-- A new domain's first key is pending like any other. Rotation adds a 'pending' key, which
+-- becomes active when its record is found, and the one it replaces turns 'retiring': its record
+-- must stay published until retire_after, so signatures made before the switch still verify;
+-- after that it is 'retired' (kept, so its selector is never reused).
 CREATE TABLE dkim_keys (
     id             uuid PRIMARY KEY,               -- UUIDv7
     domain_id      uuid NOT NULL REFERENCES sending_domains (id) ON DELETE CASCADE,

@@ -20,6 +20,9 @@ public sealed partial class RelayStack : IAsyncDisposable
 
     public const string BounceSecret = "integration-tests-verp-secret-0123456789abcdef";
 
+    /// <summary>The Dkim__MasterKey of every stack (bytes 1 to 32): fixed, so a test can open what the API sealed.</summary>
+    public const string DkimMasterKey = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
     private readonly Dictionary<string, string> _environment;
     private readonly List<ServiceProcess> _senders = [];
     private readonly string _logDirectory;
@@ -93,6 +96,9 @@ public sealed partial class RelayStack : IAsyncDisposable
             ["RateLimits__PerSecond"] = "100000",
             ["RateLimits__Burst"] = "100000",
             ["RateLimits__ConcurrentRequestsPerKey"] = "1000",
+            // Tests send from many made-up domains; the rule is tested where a test turns it on (DomainTests).
+            ["Senders__RequireVerifiedDomain"] = "false",
+            ["Dkim__MasterKey"] = DkimMasterKey,
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__MassTransit"] = "Warning",

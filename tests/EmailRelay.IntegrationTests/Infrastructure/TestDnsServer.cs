@@ -31,16 +31,17 @@ public sealed class TestDnsServer : IAsyncDisposable
     /// <summary>dnsmasq's own log of every query (log-queries), for a failing test's output.</summary>
     public string Log => File.Exists(Path.Combine(_directory, "dnsmasq.log")) ? File.ReadAllText(Path.Combine(_directory, "dnsmasq.log")) : "";
 
-    public static async Task<TestDnsServer> StartAsync(DnsZone zone)
+    /// <param name="port">A port to listen on (e.g. that of a server this one replaces, so a relay pointed at it sees new records); default a free one.</param>
+    public static async Task<TestDnsServer> StartAsync(DnsZone zone, int? port = null)
     {
         var dnsmasq = new[] { "/usr/sbin/dnsmasq", "/usr/bin/dnsmasq" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("dnsmasq is not installed (Debian: dnsmasq-base; scripts/deps.sh installs it)");
         var stub = zone.ServerFailureDomains.Count > 0 ? ServerFailureStub.Start() : null;
-        var port = FreeUdpAndTcpPort();
+        port ??= FreeUdpAndTcpPort();
         var directory = Path.Combine(Path.GetTempPath(), "emailrelay-dns-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var config = Path.Combine(directory, "dnsmasq.conf");
-        await File.WriteAllTextAsync(config, zone.ToConfig(port, stub?.Port ?? 0) + "log-queries\n");
+        await File.WriteAllTextAsync(config, zone.ToConfig(port.Value, stub?.Port ?? 0) + "log-queries\n");
         var info = new ProcessStartInfo(dnsmasq)
         {
             UseShellExecute = false,
@@ -53,7 +54,7 @@ public sealed class TestDnsServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
         var process = Process.Start(info)!;
-        var server = new TestDnsServer(process, port, directory, stub);
+        var server = new TestDnsServer(process, port.Value, directory, stub);
         for (var i = 0; i < 100; i++)
         {
             if (process.HasExited)
@@ -62,7 +63,7 @@ public sealed class TestDnsServer : IAsyncDisposable
                 await server.DisposeAsync();
                 throw new InvalidOperationException($"dnsmasq exited ({process.ExitCode}): {error}");
             }
-            if (await AnswersTcpAsync(port))
+            if (await AnswersTcpAsync(port.Value))
             {
                 return server;
             }
