@@ -21,6 +21,8 @@ public sealed class SmtpTestServer : IAsyncDisposable
     private TaskCompletionSource _messageArrived = NewSignal();
     private int _receivedCount;
     private int _connectionCount;
+    private int _openConnections;
+    private int _maxOpenConnections;
     private long _sequence;
     private int _disposed;
     private Task _acceptLoop = Task.CompletedTask;
@@ -70,6 +72,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
     }
 
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>The most connections open at the same time since the server started (a limit test's witness).</summary>
+    public int MaxOpenConnections => Volatile.Read(ref _maxOpenConnections);
 
     internal SmtpServerOptions Options { get; }
 
@@ -270,6 +275,11 @@ public sealed class SmtpTestServer : IAsyncDisposable
             }
 
             var connectionId = Interlocked.Increment(ref _connectionCount);
+            var open = Interlocked.Increment(ref _openConnections);
+            for (var max = Volatile.Read(ref _maxOpenConnections); open > max; max = Volatile.Read(ref _maxOpenConnections))
+            {
+                Interlocked.CompareExchange(ref _maxOpenConnections, open, max);
+            }
             var session = new SmtpSession(this, socket, connectionId);
             _sessions[connectionId] = session;
             session.Completion = RunSessionAsync(session);
@@ -290,6 +300,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
         {
             _sessions.TryRemove(session.ConnectionId, out _);
             await session.DisposeAsync();
+            Interlocked.Decrement(ref _openConnections);
         }
     }
 

@@ -11,7 +11,7 @@ public sealed partial class RelayStack
     /// address, 127.0.0.x, on that port). The stack's own smarthost stays up for named routes.
     /// </summary>
     public static Task<RelayStack> StartDirectAsync(string name, TestDnsServer dns, int directPort,
-        IReadOnlyDictionary<string, string>? settings = null, DevSmtp.SmtpServerOptions? smtp = null)
+        IReadOnlyDictionary<string, string>? settings = null, DevSmtp.SmtpServerOptions? smtp = null, int senders = 1)
     {
         var all = new Dictionary<string, string>
         {
@@ -25,6 +25,6 @@ public sealed partial class RelayStack
         {
             all[key] = value;
         }
-        return StartAsync(name, all, smtp);
+        return StartAsync(name, all, smtp, senders);
     }
 }
