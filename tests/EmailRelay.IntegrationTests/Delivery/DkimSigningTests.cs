@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -144,25 +143,5 @@ public sealed class DkimSigningTests : IAsyncLifetime
         return string.Concat(text.AsSpan(0, at), replacement, text.AsSpan(at + find.Length));
     }
 
-    /// <summary>tests/dkim-verify/verify.py (Debian's python3-dkim), the keys from the test DNS server.</summary>
-    private async Task<(int ExitCode, string Output)> VerifyAsync(byte[] message)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { Path.Combine(TestSettings.RepositoryRoot, "tests", "dkim-verify", "verify.py"), "--dns", _dns.Endpoint, "-" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.BaseStream.WriteAsync(message);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, $"{(await stdout).Trim()}\n{await stderr}\n--- dns\n{_dns.Log}");
-    }
+    private Task<(int ExitCode, string Output)> VerifyAsync(byte[] message) => DkimVerifier.VerifyAsync(message, _dns);
 }

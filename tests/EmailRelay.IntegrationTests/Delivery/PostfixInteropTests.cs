@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using EmailRelay.IntegrationTests.Infrastructure;
 
 namespace EmailRelay.IntegrationTests.Delivery;
@@ -16,15 +17,43 @@ public sealed class PostfixInteropTests
     private static readonly string[] Prepended = ["Return-Path", "Delivered-To", "X-Original-To", "Received", "DKIM-Signature"];
 
     [Fact]
-    public async Task A_message_delivered_direct_to_postfix_over_STARTTLS_arrives_byte_identical()
+    public async Task A_message_delivered_direct_to_postfix_over_STARTTLS_arrives_byte_identical_and_DKIM_signed()
     {
+        const string SendingDomain = "sender.postfix.test";
         await using var postfix = await TestPostfix.StartAsync("postfix.test");
-        await using var dns = await TestDnsServer.StartAsync(new DnsZone()
-            .Mx("postfix.test", "mx.postfix.test", 10)
-            .Address("mx.postfix.test", "127.0.0.1"));
-        await using var stack = await RelayStack.StartDirectAsync("postfix-interop", dns, postfix.Port);
+        var zone = new DnsZone().Mx("postfix.test", "mx.postfix.test", 10).Address("mx.postfix.test", "127.0.0.1");
+        var dns = await TestDnsServer.StartAsync(zone);
+        await using var stack = await RelayStack.StartDirectAsync("postfix-interop", dns, postfix.Port, new Dictionary<string, string>
+        {
+            ["Senders__RequireVerifiedDomain"] = "true",
+        });
+        try
+        {
+            // The sending domain as a user sets it up: added through the API, its records published
+            // in DNS (the same server takes over the port), verified by the API's own lookups.
+            using var created = await stack.PostJsonAsync("v1/domains", new Dictionary<string, object> { ["name"] = SendingDomain });
+            var domain = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.Clone();
+            Assert.True(created.IsSuccessStatusCode, domain.ToString());
+            var port = dns.Port;
+            await dns.DisposeAsync();
+            dns = await TestDnsServer.StartAsync(DomainStack.Add(zone, domain), port);
+            using var verified = await stack.PostJsonAsync($"v1/domains/{domain.Str("id")}/verify", new Dictionary<string, object>());
+            var check = await verified.Content.ReadAsStringAsync();
+            Assert.Contains("\"status\":\"verified\"", check, StringComparison.Ordinal);
+
+            await DeliverAndCheckAsync(stack, postfix, dns, SendingDomain);
+        }
+        finally
+        {
+            await dns.DisposeAsync();
+        }
+    }
+
+    private static async Task DeliverAndCheckAsync(RelayStack stack, TestPostfix postfix, TestDnsServer dns, string sendingDomain)
+    {
         var to = Emails.Unique("interop", "postfix.test");
         var body = Emails.Simple(to);
+        body["from"] = $"Interop <app@{sendingDomain}>";
         body["subject"] = "Interop with Postfix: ünïcödé, and a long subject line that MimeKit must fold over more than one line";
         body["text"] = "Line one.\n.A line starting with a dot\nFrom the start of a line\n" + new string('x', 900) + "\n";
         body["html"] = "<p>Hello <b>Postfix</b></p>";
@@ -40,6 +69,12 @@ public sealed class PostfixInteropTests
         Assert.Contains(trace, h => h.StartsWith("Delivered-To: " + to, StringComparison.OrdinalIgnoreCase));
         // smtpd_tls_received_header: Postfix says in its Received header that the session was TLS.
         Assert.Contains(trace, h => h.StartsWith("Received:", StringComparison.Ordinal) && h.Contains("using TLS", StringComparison.Ordinal));
+
+        // Signed with the key the API made, verified by python3-dkim with the key from DNS, on the
+        // copy Postfix stored (its own trace fields on top are not signed).
+        Assert.Contains(trace, h => h.StartsWith("DKIM-Signature:", StringComparison.Ordinal) && h.Contains($"d={sendingDomain};", StringComparison.Ordinal));
+        var (exit, output) = await DkimVerifier.VerifyAsync(ToCrlf(delivered), dns);
+        Assert.True(exit == 0, output);
 
         var attempt = (await stack.GetAttemptsAsync(id)).EnumerateArray().Single();
         Assert.True(attempt.GetProperty("tls").GetBoolean());
