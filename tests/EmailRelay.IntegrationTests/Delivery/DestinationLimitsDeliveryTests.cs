@@ -28,6 +28,7 @@ public sealed class DestinationLimitsDeliveryTests
             // Shorter than the backoff: a recipient that waits past it was deferred by the backoff.
             ["Delivery__RetrySchedule"] = "2s",
             ["Delivery__Limits__BackoffInitial"] = "00:10:00",
+            ["Backlog__SampleInterval"] = "00:00:01",
         });
 
         var first = await stack.SendAsync(Emails.Simple(Emails.Unique("a", "busy.test")));
@@ -48,6 +49,18 @@ public sealed class DestinationLimitsDeliveryTests
         Assert.EndsWith("after 421 4.7.0 mx.busy.test Too many connections from your address, try again later", attempt.Str("reply"), StringComparison.Ordinal);
         Assert.Equal(connections, mx[BusyMx].ConnectionCount);
         Assert.True(await stack.Database.ScalarAsync<DateTime>("SELECT next_attempt_at FROM recipients WHERE message_id = $1", second) >= until.AddSeconds(-1));
+
+        // The operator sees it: the backoff counted, the destination in backoff, its oldest pending mail ageing.
+        var sender = stack.Senders[0];
+        Assert.True(await stack.CounterAsync(sender, "emailrelay_destinations_backoffs_total") >= 1);
+        Assert.True(await stack.CounterAsync(sender, "emailrelay_destinations_in_backoff") >= 1);
+        double? age = null;
+        for (var i = 0; i < 50 && age is null; i++)
+        {
+            age = await stack.MetricAsync(sender, "emailrelay_backlog_oldest_pending_age_seconds", "destination=\"busy.test\"");
+            await Task.Delay(200);
+        }
+        Assert.True(age > 0, $"oldest pending age of busy.test: {age}");
     }
 
     [Fact]

@@ -96,6 +96,16 @@ public sealed partial class RelayStack
             .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The value of one series of a metric on a service's /metrics: the one whose labels include <paramref name="label"/> (e.g. destination="a.test").</summary>
+    public async Task<double?> MetricAsync(ServiceProcess? service, string name, string label)
+    {
+        var port = service is null ? ApiPort : _senderPorts[service];
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        var match = Regex.Match(text, $@"^{Regex.Escape(name)}\{{[^}}]*{Regex.Escape(label)}[^}}]*\}} ([0-9.eE+-]+)", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
     /// <summary>POSTs emails in batches of up to 500; asserts every one was accepted and returns their ids in order.</summary>
     public async Task<List<Guid>> SendBatchAsync(IReadOnlyList<object> emails)
     {
