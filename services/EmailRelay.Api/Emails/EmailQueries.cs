@@ -50,7 +50,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<AttemptDetails>(new CommandDefinition(
             """
             SELECT r.address AS recipient, a.attempt, a.started_at, a.remote_host, a.remote_ip, a.tls, a.reply_code,
-                   a.enhanced_code, a.reply, a.duration_ms, a.outcome, a.ambiguous
+                   a.enhanced_code, a.reply, a.duration_ms, a.outcome, a.ambiguous, a.tls_fallback
             FROM delivery_attempts a JOIN recipients r ON r.message_id = a.message_id AND r.ordinal = a.recipient_ordinal
             WHERE a.message_id = @id ORDER BY a.id
             """, new { id }, cancellationToken: cancellationToken));
