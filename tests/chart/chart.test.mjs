@@ -276,7 +276,8 @@ test("values.schema.json catches typos, wrong types and unpinned images", () => 
     ["--set", "extraConfig.Delivery__Smarthost__Password=x"], ["--set", "auth.bootstrapKey=short"],
     ["--set", "delivery.mode=mx"], ["--set", "delivery.direct.tls=maybe"], ["--set", "dkim.masterKey=not-base64-of-32-bytes"],
     ["--set", "delivery.routes.x.host=smtp.example.com"], ["--set", "delivery.routes.x.domains=a.example,delivery.routes.x.host=h,delivery.routes.x.prot=1"],
-    ["--set", "senders.requireVerifiedDomain=maybe"]]) {
+    ["--set", "senders.requireVerifiedDomain=maybe"], ["--set", "delivery.limits.backoffMax=1h"],
+    ["--set", "delivery.limits.destinations.x.maxConnectionsPerHost=3"]]) {
     const r = helmTemplate(args);
     assert.notEqual(r.status, 0, `helm template ${args.join(" ")} should fail`);
     assert.match(r.stderr, /schema|not allowed|must|invalid|does not match/i, `${args.join(" ")}: ${r.stderr}`);
@@ -344,6 +345,13 @@ test("delivery settings: mode, direct port and TLS, DNS servers, routes and send
   assert.equal(all.Delivery__Routes__partner__Tls, "required");
   assert.equal(all.Delivery__Routes__Internal_Lab__Port, "25");
   assert.equal(all.Delivery__Routes__Internal_Lab__Tls, "none");
+  assert.equal(defaults.Delivery__Limits__MaxConnectionsPerHost, "10");
+  assert.equal(defaults.Delivery__Limits__MessagesPerSecondPerDomain, "0");
+  assert.equal(all.Delivery__Limits__MaxConnectionsPerHost, "20");
+  assert.equal(all.Delivery__Limits__BackoffInitial, "00:02:00");
+  assert.equal(all.Delivery__Limits__Destinations__gmail__Match, "gmail.com,*.google.com");
+  assert.equal(all.Delivery__Limits__Destinations__gmail__MaxConnectionsPerHost, "5");
+  assert.equal(all.Delivery__Limits__Destinations__gmail__MessagesPerSecondPerDomain, "2.5");
   assert.equal(all.Senders__RequireVerifiedDomain, "false");
   assert.equal(all.Domains__SpfMechanisms, "ip4:203.0.113.0/24");
   assert.equal(all.Domains__BounceMxHost, "relay-bounces.example.com");
