@@ -280,8 +280,8 @@ compose exec -T mailpit sh -c 'grep -l "container smoke, signed" /tmp/mail/*.eml
   || fail "the SMTP sink did not keep the signed message"
 grep -q '^DKIM-Signature: .*d=smoke.example' "$RUN/signed.eml" || grep -A3 '^DKIM-Signature' "$RUN/signed.eml" | tr -d '\r\n\t ' | grep -q 'd=smoke.example' \
   || fail "the delivered message has no DKIM-Signature of smoke.example"
-verdict=$(/usr/bin/python3 tests/dkim-verify/verify.py --txt "$dkim_name" "$dkim_value" "$RUN/signed.eml" 2>&1) \
-  || fail "python3-dkim does not verify the signature: $verdict"
+verdict=$(/usr/bin/python3 tests/dkim-verify/verify.py --txt "$dkim_name" "$dkim_value" "$RUN/signed.eml" 2>"$RUN/dkim-verify.log") \
+  || fail "python3-dkim does not verify the signature: $verdict ($(tail -n 5 "$RUN/dkim-verify.log"))"
 log "domain smoke.example: key made by the api, message $id signed by the sender; python3-dkim: $verdict"
 step_done "sending domain + DKIM"
 
