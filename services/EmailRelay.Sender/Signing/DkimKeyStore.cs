@@ -90,7 +90,7 @@ public sealed partial class DkimKeyStore(NpgsqlDataSource dataSource, DkimKeyPro
     {
         // MimeKit reads keys as PEM; PKCS#8 is the "PRIVATE KEY" block.
         using var pem = new MemoryStream(Encoding.ASCII.GetBytes(PemEncoding.Write("PRIVATE KEY", pkcs8)));
-        return new TimedDkimSigner(pem, domain, selector, time)
+        return new TimedDkimSigner(pem, pkcs8, domain, selector, time)
         {
             HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
             BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
@@ -99,11 +99,24 @@ public sealed partial class DkimKeyStore(NpgsqlDataSource dataSource, DkimKeyPro
 
     private sealed record Entry(DkimSigner? Signer, DateTimeOffset ExpiresAt);
 
-    /// <summary>MimeKit's signer, its t= (signing time) taken from the injected clock.</summary>
-    private sealed class TimedDkimSigner(Stream key, string domain, string selector, TimeProvider time)
+    /// <summary>
+    /// MimeKit's signer, its t= (signing time) taken from the injected clock and its RSA operation
+    /// done by .NET (<see cref="RsaSha256Signer"/>). One RSA object per thread: a signer is shared
+    /// by every delivery of its domain, and an RSA instance is not documented as thread-safe.
+    /// </summary>
+    private sealed class TimedDkimSigner(Stream key, byte[] pkcs8, string domain, string selector, TimeProvider time)
         : DkimSigner(key, domain, selector, DkimSignatureAlgorithm.RsaSha256)
     {
+        private readonly ThreadLocal<RSA> _rsa = new(() =>
+        {
+            var rsa = RSA.Create();
+            rsa.ImportPkcs8PrivateKey(pkcs8, out _);
+            return rsa;
+        });
+
         protected override long GetTimestamp() => time.GetUtcNow().ToUnixTimeSeconds();
+
+        protected override Org.BouncyCastle.Crypto.ISigner CreateSigningContext() => new RsaSha256Signer(_rsa.Value!);
     }
 
     [LoggerMessage(EventId = 2801, Level = LogLevel.Error,
