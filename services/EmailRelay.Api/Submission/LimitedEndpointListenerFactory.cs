@@ -1,0 +1,79 @@
+using System.IO.Pipelines;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SmtpServer;
+using SmtpServer.IO;
+using SmtpServer.Net;
+
+namespace EmailRelay.Api.Submission;
+
+/// <summary>
+/// The library's TCP listener with <see cref="ConnectionLimiter"/> in front: a connection over a
+/// limit is told <c>421 4.7.0</c> and closed before it gets a session; an admitted one frees its
+/// place when its session ends and the library disposes its pipe.
+/// </summary>
+public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Action<string> onRefused) : IEndpointListenerFactory
+{
+    private static readonly byte[] Refusal = Encoding.ASCII.GetBytes(
+        $"{(int)SubmissionReplies.TooManyConnections.ReplyCode} {SubmissionReplies.TooManyConnections.Message}\r\n");
+
+    private readonly EndpointListenerFactory _tcp = new();
+
+    public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) =>
+        new Listener(_tcp.CreateListener(endpointDefinition), limiter, onRefused);
+
+    private sealed class Listener(IEndpointListener inner, ConnectionLimiter limiter, Action<string> onRefused) : IEndpointListener
+    {
+        public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                var pipe = await inner.GetPipeAsync(context, cancellationToken);
+                var address = SubmissionSession.RemoteAddress(context);
+                if (limiter.TryEnter(address))
+                {
+                    return new CountedPipe(pipe, () => limiter.Exit(address));
+                }
+                onRefused(address);
+                try
+                {
+                    await pipe.Output.WriteAsync(Refusal, cancellationToken);
+                    await pipe.Output.FlushAsync(cancellationToken);
+                }
+                catch (IOException)
+                {
+                    // The client has gone already: nothing to tell it.
+                }
+                finally
+                {
+                    pipe.Dispose();
+                }
+            }
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class CountedPipe(ISecurableDuplexPipe inner, Action release) : ISecurableDuplexPipe
+    {
+        private int _disposed;
+
+        public PipeReader Input => inner.Input;
+        public PipeWriter Output => inner.Output;
+        public bool IsSecure => inner.IsSecure;
+        public SslProtocols SslProtocol => inner.SslProtocol;
+
+        public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
+            inner.UpgradeAsync(certificate, protocols, cancellationToken);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                inner.Dispose();
+                release();
+            }
+        }
+    }
+}
