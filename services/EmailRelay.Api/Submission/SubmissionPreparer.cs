@@ -19,7 +19,7 @@ public sealed class SubmissionPreparer(TimeProvider time)
 
     public SubmissionPrepared Prepare(string? mailFrom, IReadOnlyList<string> rcptTo, ReadOnlySpan<byte> received, long maxBytes)
     {
-        var split = SubmissionHeaders.Extract(received);
+        var split = SubmissionHeaders.Extract(WithFinalLineEnd(received));
         var errors = new ValidationErrors();
         var headers = ParseHeaders(split.Message);
 
@@ -71,7 +71,7 @@ public sealed class SubmissionPreparer(TimeProvider time)
         }
         var request = new SendEmailRequest
         {
-            From = from.ToString(),
+            From = headers[HeaderId.From]?.Trim() is { Length: > 0 } shown ? shown : from.ToString(),
             To = rcptTo.Select(r => (string?)r).ToList(),
             Subject = headers[HeaderId.Subject] ?? "",
             Tags = tags,
@@ -83,6 +83,23 @@ public sealed class SubmissionPreparer(TimeProvider time)
         var validated = new ValidatedEmail(request, envelope, envelopeRecipients, recipients, [], [], [], null);
         var email = new PreparedEmail(id, validated, new ComposedMessage(mime, messageId), now);
         return new SubmissionPrepared(email, from.Domain, null);
+    }
+
+    /// <summary>
+    /// The library hands DATA over without the CRLF before the final dot, but that CRLF ends the
+    /// message's last line (RFC 5321 §4.1.1.4): it is part of the message as sent.
+    /// </summary>
+    private static ReadOnlySpan<byte> WithFinalLineEnd(ReadOnlySpan<byte> received)
+    {
+        if (received.EndsWith("\r\n"u8) || received.IsEmpty)
+        {
+            return received;
+        }
+        var whole = new byte[received.Length + 2];
+        received.CopyTo(whole);
+        whole[^2] = (byte)'\r';
+        whole[^1] = (byte)'\n';
+        return whole;
     }
 
     private static HeaderList ParseHeaders(byte[] message)

@@ -64,6 +64,17 @@ public sealed class SubmissionRepliesTests
         Assert.Equal(message, prepared.Email.Message.Mime);
     }
 
+    [Fact]
+    public void The_line_end_before_the_final_dot_is_given_back_to_the_last_line()
+    {
+        var message = Encoding.ASCII.GetBytes("From: app@acme.example\r\nDate: Sun, 29 Nov 2026 21:00:00 +0000\r\nMessage-ID: <m2@acme.example>\r\n\r\nlast line");
+
+        var prepared = _preparer.Prepare("app@acme.example", ["ana@example.net"], message, 10_000);
+
+        Assert.Equal([.. message, (byte)'\r', (byte)'\n'], prepared.Email!.Message.Mime);
+        Assert.Equal("app@acme.example", prepared.Email.Email.Request.From);
+    }
+
     [Theory]
     [InlineData("Subject: no from\r\n\r\nx\r\n", "From")]
     [InlineData("From: a@acme.example, b@acme.example\r\n\r\nx\r\n", "From")]
