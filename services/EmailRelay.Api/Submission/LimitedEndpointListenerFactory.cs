@@ -21,9 +21,10 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
     private readonly EndpointListenerFactory _tcp = new();
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) =>
-        new Listener(_tcp.CreateListener(endpointDefinition), limiter, onRefused);
+        new Listener(_tcp.CreateListener(endpointDefinition), endpointDefinition, limiter, onRefused);
 
-    private sealed class Listener(IEndpointListener inner, ConnectionLimiter limiter, Action<string> onRefused) : IEndpointListener
+    private sealed class Listener(IEndpointListener inner, IEndpointDefinition endpoint, ConnectionLimiter limiter, Action<string> onRefused)
+        : IEndpointListener
     {
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
@@ -38,10 +39,16 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
                 onRefused(address);
                 try
                 {
+                    if (endpoint.IsSecure)
+                    {
+                        // Implicit TLS: the client speaks TLS first, so the refusal must go through it.
+                        await pipe.UpgradeAsync(endpoint.CertificateFactory.GetServerCertificate(context), endpoint.SupportedSslProtocols,
+                            cancellationToken);
+                    }
                     await pipe.Output.WriteAsync(Refusal, cancellationToken);
                     await pipe.Output.FlushAsync(cancellationToken);
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException or AuthenticationException)
                 {
                     // The client has gone already: nothing to tell it.
                 }

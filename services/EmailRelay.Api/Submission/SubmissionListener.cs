@@ -18,6 +18,8 @@ public sealed partial class SubmissionListener(
     SubmissionMessageStore store,
     ILogger<SubmissionListener> logger) : BackgroundService
 {
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(100);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -64,6 +66,13 @@ public sealed partial class SubmissionListener(
             LogStopping(logger, limiter.Open);
             server.Shutdown();
             await server.ShutdownTask;
+            // ShutdownTask only means "no new sessions": wait for the open ones to end (each frees
+            // its place in the limiter when the library disposes its connection). The host's
+            // shutdown timeout bounds this; a client cut off before its 250 keeps its message.
+            while (limiter.Open > 0)
+            {
+                await Task.Delay(DrainPollInterval, CancellationToken.None);
+            }
             await running;
             LogStopped(logger);
         }

@@ -19,6 +19,7 @@ public sealed class SubmissionPolicyTests : IAsyncLifetime
         {
             ["Senders__RequireVerifiedDomain"] = "true",
             ["Submission__MaxMessageBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Submission__MaxConnectionsPerAddress"] = "2",
         });
         _key = await _stack.CreateKeyAsync("smtp", "emails:send");
     }
@@ -52,6 +53,27 @@ public sealed class SubmissionPolicyTests : IAsyncLifetime
 
         Assert.StartsWith("552", reply, StringComparison.Ordinal);
         Assert.Equal(0, await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM messages"));
+    }
+
+    [Fact]
+    public async Task A_connection_over_the_per_address_limit_is_told_421_and_a_closed_one_frees_its_place()
+    {
+        var first = await SmtpDialog.ConnectAsync(_stack.SubmissionPort);
+        await using var second = await SmtpDialog.ConnectAsync(_stack.SubmissionPort);
+        Assert.StartsWith("220", first.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("220", second.Greeting, StringComparison.Ordinal);
+        await using (var third = await SmtpDialog.ConnectAsync(_stack.SubmissionTlsPort, implicitTls: true))
+        {
+            Assert.StartsWith("421 4.7.0", third.Greeting, StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("221", await first.CommandAsync("QUIT"), StringComparison.Ordinal);
+        await first.DisposeAsync();
+        await _stack.WaitUntilAsync(async () =>
+        {
+            await using var next = await SmtpDialog.ConnectAsync(_stack.SubmissionPort);
+            return next.Greeting.StartsWith("220", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(20), "a place freed by the closed session");
     }
 
     private async Task<SmtpDialog> AuthenticatedAsync(Action<string>? ehlo = null)

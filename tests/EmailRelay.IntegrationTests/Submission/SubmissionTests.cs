@@ -216,9 +216,51 @@ public sealed class SubmissionTests : IAsyncLifetime
         Assert.DoesNotContain(_stack.Smtp.Messages, m => m.Recipients.Contains(suppressed, StringComparer.OrdinalIgnoreCase));
     }
 
-    private async Task<SmtpDialog> AuthenticatedAsync()
+    [Fact]
+    public async Task Sigterm_stops_accepting_connections_and_lets_the_running_transaction_finish()
     {
-        var dialog = await SmtpDialog.ConnectAsync(_stack.SubmissionPort);
+        var (replica, port, _) = await _stack.StartExtraSubmissionApiAsync();
+        await using var _ = replica;
+        var to = Emails.Unique("draining");
+        await using var dialog = await AuthenticatedAsync(port);
+        Assert.StartsWith("250", await dialog.CommandAsync("MAIL FROM:<app@acme.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await dialog.CommandAsync($"RCPT TO:<{to}>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await dialog.CommandAsync("DATA"), StringComparison.Ordinal);
+        await dialog.WriteAsync(Encoding.ASCII.GetBytes($"From: app@acme.example\r\nTo: {to}\r\nSubject: Draining\r\n\r\nfirst half\r\n"));
+
+        var stopping = replica.StopAsync(TimeSpan.FromSeconds(60));
+        await _stack.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await using var late = await SmtpDialog.ConnectAsync(port);
+                return !late.Greeting.StartsWith("220", StringComparison.Ordinal);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(20), "the stopping replica to refuse new connections");
+        Assert.False(replica.HasExited);
+
+        await dialog.WriteAsync(Encoding.ASCII.GetBytes("second half\r\n.\r\n"));
+        var id = SubmissionReply.QueuedId(await dialog.ReadReplyAsync());
+        Assert.StartsWith("221", await dialog.CommandAsync("QUIT"), StringComparison.Ordinal);
+        await stopping;
+        Assert.True(replica.HasExited);
+
+        await _stack.WaitForStatusAsync(id, "delivered");
+        var received = Assert.Single(_stack.Smtp.Messages, m => m.Recipients.Contains(to));
+        Assert.Contains("first half\r\nsecond half\r\n", Encoding.ASCII.GetString(received.Data), StringComparison.Ordinal);
+    }
+
+    private async Task<SmtpDialog> AuthenticatedAsync(int? port = null)
+    {
+        var dialog = await SmtpDialog.ConnectAsync(port ?? _stack.SubmissionPort);
         await dialog.CommandAsync("EHLO client.test");
         await dialog.StartTlsAsync();
         await dialog.CommandAsync("EHLO client.test");
