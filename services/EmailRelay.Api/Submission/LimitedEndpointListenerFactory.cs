@@ -19,18 +19,54 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
         $"{(int)SubmissionReplies.TooManyConnections.ReplyCode} {SubmissionReplies.TooManyConnections.Message}\r\n");
 
     private readonly EndpointListenerFactory _tcp = new();
+    private readonly CancellationTokenSource _draining = new();
+    private readonly List<IEndpointListener> _listeners = [];
 
-    public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) =>
-        new Listener(_tcp.CreateListener(endpointDefinition), endpointDefinition, limiter, onRefused);
+    public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
+    {
+        var listener = _tcp.CreateListener(endpointDefinition);
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
+        }
+        return new Listener(listener, endpointDefinition, limiter, onRefused, _draining.Token);
+    }
 
-    private sealed class Listener(IEndpointListener inner, IEndpointDefinition endpoint, ConnectionLimiter limiter, Action<string> onRefused)
-        : IEndpointListener
+    /// <summary>
+    /// Closes the listening sockets, so new connections are refused, while open sessions go on.
+    /// The library's own Shutdown cancels the open sessions too, which would cut a client off in
+    /// the middle of DATA; it is called only once they have ended.
+    /// </summary>
+    public void StopAccepting()
+    {
+        _draining.Cancel();
+        lock (_listeners)
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Dispose();
+            }
+        }
+    }
+
+    private sealed class Listener(IEndpointListener inner, IEndpointDefinition endpoint, ConnectionLimiter limiter, Action<string> onRefused,
+        CancellationToken draining) : IEndpointListener
     {
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
             while (true)
             {
-                var pipe = await inner.GetPipeAsync(context, cancellationToken);
+                ISecurableDuplexPipe pipe;
+                try
+                {
+                    pipe = await inner.GetPipeAsync(context, cancellationToken);
+                }
+                catch (Exception) when (draining.IsCancellationRequested)
+                {
+                    // The socket was closed to drain: accept nothing more, until the library stops asking.
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    throw;
+                }
                 var address = SubmissionSession.RemoteAddress(context);
                 if (limiter.TryEnter(address))
                 {

@@ -51,7 +51,8 @@ public sealed partial class SubmissionListener(
         services.Add(filter);
         services.Add(store);
         services.Add(new SubmissionCommandFactory());
-        services.Add(new LimitedEndpointListenerFactory(limiter, a => LogTooManyConnections(logger, a)));
+        var listeners = new LimitedEndpointListenerFactory(limiter, a => LogTooManyConnections(logger, a));
+        services.Add(listeners);
         var server = new SmtpServer.SmtpServer(builder.Build(), services);
 
         // Not the stopping token: cancelling it would cut running sessions off mid-transaction.
@@ -64,15 +65,15 @@ public sealed partial class SubmissionListener(
         catch (OperationCanceledException)
         {
             LogStopping(logger, limiter.Open);
-            server.Shutdown();
-            await server.ShutdownTask;
-            // ShutdownTask only means "no new sessions": wait for the open ones to end (each frees
-            // its place in the limiter when the library disposes its connection). The host's
-            // shutdown timeout bounds this; a client cut off before its 250 keeps its message.
+            listeners.StopAccepting();
+            // Wait for the open sessions to end (each frees its place in the limiter when the
+            // library disposes its connection). The host's shutdown timeout bounds this; a client
+            // cut off before its 250 keeps its message and sends it again.
             while (limiter.Open > 0)
             {
                 await Task.Delay(DrainPollInterval, CancellationToken.None);
             }
+            server.Shutdown();
             await running;
             LogStopped(logger);
         }
