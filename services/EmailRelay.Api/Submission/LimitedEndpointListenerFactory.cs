@@ -101,9 +101,11 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
     private sealed class CountedPipe(ISecurableDuplexPipe inner, Action release) : ISecurableDuplexPipe
     {
         private int _disposed;
+        // Through the current writer of the inner pipe: STARTTLS replaces it with one over TLS.
+        private readonly EnhancedCodeWriter _output = new(() => inner.Output);
 
         public PipeReader Input => inner.Input;
-        public PipeWriter Output => inner.Output;
+        public PipeWriter Output => _output;
         public bool IsSecure => inner.IsSecure;
         public SslProtocols SslProtocol => inner.SslProtocol;
 
