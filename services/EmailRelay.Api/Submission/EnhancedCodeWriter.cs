@@ -56,9 +56,14 @@ public sealed class EnhancedCodeWriter(Func<PipeWriter> inner) : PipeWriter
         return string.Join("\r\n", lines);
     }
 
-    private static bool HasCode(ReadOnlySpan<char> text) =>
-        text.Length >= 5 && char.IsAsciiDigit(text[0]) && text[1] == '.' && text.IndexOf(' ') is var space && space > 3
-        && text[..(space < 0 ? text.Length : space)].Count('.') == 2;
+    /// <summary>Whether the text starts with "class.subject.detail" (RFC 3463), alone or followed by a space.</summary>
+    private static bool HasCode(ReadOnlySpan<char> text)
+    {
+        var space = text.IndexOf(' ');
+        var first = space < 0 ? text : text[..space];
+        return first.Length >= 5 && first[0] is '2' or '4' or '5' && first[1] == '.' && first.Count('.') == 2
+            && !first.ContainsAnyExcept("0123456789.");
+    }
 
     private static string CodeFor(string reply) => reply switch
     {

@@ -11,6 +11,8 @@ public sealed class SubmissionEnhancedCodeTests
     [InlineData("221 bye\r\n", "221 2.0.0 bye\r\n")]
     [InlineData("250 2.0.0 Ok: queued as x\r\n", "250 2.0.0 Ok: queued as x\r\n")]
     [InlineData("535 5.7.8 Authentication credentials invalid\r\n", "535 5.7.8 Authentication credentials invalid\r\n")]
+    [InlineData("250 2.0.0\r\n", "250 2.0.0\r\n")]
+    [InlineData("250 2.0 Ok\r\n", "250 2.0.0 2.0 Ok\r\n")]
     [InlineData("220 submission.test ESMTP ready\r\n", "220 submission.test ESMTP ready\r\n")]
     [InlineData("354 end with <CRLF>.<CRLF>\r\n", "354 end with <CRLF>.<CRLF>\r\n")]
     [InlineData("334 VXNlcm5hbWU6\r\n", "334 VXNlcm5hbWU6\r\n")]
