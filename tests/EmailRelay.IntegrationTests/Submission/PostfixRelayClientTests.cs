@@ -75,6 +75,39 @@ public sealed partial class PostfixRelayClientTests
         Assert.Equal(0, stored);
     }
 
+    /// <summary>
+    /// The fixture itself, today: the same Postfix relays through the scriptable SMTP server when
+    /// that offers STARTTLS and requires AUTH with apikey and the key — so the tests above test the
+    /// listener, not the Postfix set-up.
+    /// </summary>
+    [Fact]
+    public async Task The_Postfix_relay_client_uses_STARTTLS_and_AUTH_as_apikey_with_the_key()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "emailrelay-submission-" + Guid.NewGuid().ToString("N")[..12]);
+        var pem = SubmissionCertificate.Create(directory);
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(pem.CertificatePath, pem.KeyPath);
+        const string key = "er_live_fixture_check_0123456789abcdef";
+        await using var server = await EmailRelay.DevSmtp.SmtpTestServer.StartAsync(new EmailRelay.DevSmtp.SmtpServerOptions
+        {
+            Certificate = certificate, Username = "apikey", Password = key, Hostname = "localhost",
+        });
+        await using var postfix = await TestPostfixRelayClient.StartAsync(server.Port, key);
+
+        var recipient = $"cy-{Guid.NewGuid().ToString("N")[..8]}@example.net";
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("orders@shop.example"));
+        message.To.Add(MailboxAddress.Parse(recipient));
+        message.Subject = "Fixture check";
+        message.Body = new TextPart("plain") { Text = "Through Postfix." };
+        await postfix.SendAsync(message);
+
+        Assert.StartsWith("250 ", await postfix.WaitForRelayReplyAsync(recipient, TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+        var received = Assert.Single(server.Messages, m => m.Recipients.Contains(recipient, StringComparer.OrdinalIgnoreCase));
+        Assert.True(received.Tls, "relayed over TLS");
+        Assert.True(received.Authenticated, "relayed after AUTH");
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static async Task<string> SendKeyAsync(RelayStack stack)
     {
         using var projectResponse = await stack.PostJsonAsync("v1/projects", new { name = "postfix-" + Guid.NewGuid().ToString("N")[..10] });
