@@ -29,7 +29,8 @@ public sealed class SmtpDialog : IAsyncDisposable
         if (implicitTls)
         {
             var ssl = new SslStream(stream, false, (_, _, _, _) => true);
-            await ssl.AuthenticateAsClientAsync("localhost");
+            using var handshake = new CancellationTokenSource(ReplyTimeout);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, handshake.Token);
             stream = ssl;
         }
         var dialog = new SmtpDialog(client, stream);
@@ -94,11 +95,15 @@ public sealed class SmtpDialog : IAsyncDisposable
         }
     }
 
+    // A server that never answers must fail the test, not hang the run.
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+
     private async Task<string?> ReadLineAsync()
     {
         var bytes = new List<byte>();
         var one = new byte[1];
-        while (await _stream.ReadAsync(one) == 1)
+        using var timeout = new CancellationTokenSource(ReplyTimeout);
+        while (await _stream.ReadAsync(one, timeout.Token) == 1)
         {
             if (one[0] == '\n')
             {
