@@ -26,9 +26,10 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan DeliveryDeadline = TimeSpan.FromSeconds(60);
 
-    // Long enough to tell a dead sender's leases from a live one's transactions, well inside the
-    // default lease (15 s), so a dead sender's lease cannot have lapsed and been re-leased meanwhile.
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+    // Long enough to tell a dead sender's leases from a live one's (the heartbeat renews those every
+    // 5 s of the default 15 s lease), short enough that a dead sender's lease, renewed at most 5 s
+    // before it died, cannot have lapsed and been re-leased meanwhile.
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(7);
 
     // The bound the issue sets, with default settings, for work held by a kill -9'd sender.
     private static readonly TimeSpan KilledWorkBound = TimeSpan.FromSeconds(30);

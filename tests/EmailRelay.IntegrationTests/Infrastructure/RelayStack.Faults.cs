@@ -8,9 +8,11 @@ public sealed partial class RelayStack
 {
     /// <summary>
     /// The messages a dead sender still holds: leased when it died and, <paramref name="settle"/>
-    /// later, still leased under the same token. A live sender finishes a transaction far sooner, so
-    /// what remains is the dead one's work — at worst plus a slow live transaction, never less, as
-    /// long as the lease outlasts <paramref name="settle"/>.
+    /// later, still leased under the same token until the same instant. A live sender's heartbeat
+    /// moves leased_until every third of the lease, so once <paramref name="settle"/> outlasts that,
+    /// a live transaction waiting its turn (for a pooled connection, say) no longer looks dead; and a
+    /// dead sender's lease, last renewed at most a third of the lease before it died, has two thirds
+    /// left, so it cannot lapse and be taken over within <paramref name="settle"/>.
     /// </summary>
     public async Task<IReadOnlyList<Guid>> HeldByDeadSenderAsync(TimeSpan settle)
     {
@@ -80,15 +82,15 @@ public sealed partial class RelayStack
             load.GaveUp, load.RetrySummary + cut);
     }
 
-    private async Task<HashSet<(Guid MessageId, Guid Token)>> LeasesAsync() => await WithDatabaseAsync(async () =>
+    private async Task<HashSet<(Guid MessageId, Guid Token, DateTime LeasedUntil)>> LeasesAsync() => await WithDatabaseAsync(async () =>
     {
-        var leases = new HashSet<(Guid, Guid)>();
+        var leases = new HashSet<(Guid, Guid, DateTime)>();
         await using var command = Database.DataSource.CreateCommand(
-            "SELECT message_id, lease_token FROM recipients WHERE status = 'sending' AND lease_token IS NOT NULL");
+            "SELECT message_id, lease_token, leased_until FROM recipients WHERE status = 'sending' AND lease_token IS NOT NULL");
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            leases.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            leases.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetDateTime(2)));
         }
         return leases;
     });

@@ -164,7 +164,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{process.Name} exited during start:\n{process.Tail()}");
+                throw new InvalidOperationException($"{process.Name} exited during start:\n{await process.TailAfterExitAsync()}");
             }
             try
             {

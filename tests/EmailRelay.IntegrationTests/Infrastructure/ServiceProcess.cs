@@ -73,6 +73,17 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The last lines the service printed, for failure messages.</summary>
     public string Tail(int lines = 40) => string.Join('\n', _output.TakeLast(lines));
 
+    /// <summary>
+    /// The last lines of a service that has exited. HasExited turns true before the output readers
+    /// have drained the pipes; WaitForExitAsync also waits for their end of stream, so the lines
+    /// that say why it exited are in.
+    /// </summary>
+    public async Task<string> TailAfterExitAsync(int lines = 40)
+    {
+        await _process.WaitForExitAsync();
+        return Tail(lines);
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no lease release, exactly like a crash or an OOM kill.</summary>
     public async Task KillAsync()
     {
