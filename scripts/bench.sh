@@ -18,7 +18,7 @@
 #   accept checks the from domain (Senders__RequireVerifiedDomain=true).
 #   SUBMISSION=0 skips the SMTP submission run: the same 2 KB messages through the api's SMTP
 #   listener (STARTTLS + AUTH apikey, SUB_CONC (32) connections, bench/smtp_submit.py), reported
-#   beside the HTTP runs; skipped with a log line when the api does not listen on SUB_PORT.
+#   beside the HTTP runs.
 #   WEBHOOKS=0 skips the webhook run: the 2 KB single run again with an endpoint subscribed to
 #   every event on a local receiver (bench/webhook-sink.mjs), reporting webhook deliveries/s and
 #   the end-to-end rate beside the run without it.
@@ -231,11 +231,9 @@ sub_run() { # name size emails
   for _ in $(seq 1 100); do [ "$(open_recipients)" = 0 ] && break; sleep 0.1; done
 }
 if [ "${SUBMISSION:-1}" = 1 ]; then
-  if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SUB_PORT" 2>/dev/null; then
-    sub_run smtp.2k 2048 "$N2K"
-  else
-    log "SMTP submission run skipped: the api does not listen on 127.0.0.1:$SUB_PORT (this build has no submission listener)"
-  fi
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SUB_PORT" 2>/dev/null \
+    || fail "the api does not listen for SMTP submission on 127.0.0.1:$SUB_PORT (see $RUN/logs)"
+  sub_run smtp.2k 2048 "$N2K"
 fi
 
 if [ "${WEBHOOKS:-1}" = 1 ]; then

@@ -13,10 +13,9 @@
 #  5. docker compose up on docker-compose.yml (+ deploy/smoke/docker-compose.smoke.yml, which only
 #     swaps Mailpit for the project's SMTP sink), sends an email through the API and waits until it
 #     is delivered, with both sender replicas running; submits one through the SMTP submission port
-#     with swaks (STARTTLS + AUTH apikey/<bootstrap key>) and waits until it is delivered (skipped,
-#     saying so, while the api has no submission listener); adds a sending domain through the API (its
-#     DKIM key sealed under Dkim__MasterKey), marks it verified, and has python3-dkim verify the
-#     signature of a message the containers delivered;
+#     with swaks (STARTTLS + AUTH apikey/<bootstrap key>) and waits until it is delivered; adds a
+#     sending domain through the API (its DKIM key sealed under Dkim__MasterKey), marks it
+#     verified, and has python3-dkim verify the signature of a message the containers delivered;
 #  6. runs each image as the Helm chart does (--read-only, --user 10001, --cap-drop ALL,
 #     no-new-privileges, a tmpfs on /tmp) and checks /health/live, and runs the migration entry
 #     point (the api image with `migrate`) against a fresh database on the compose PostgreSQL;
@@ -271,30 +270,27 @@ step_done "email delivered"
 # From a domain of its own too, for the same reason as the first email.
 step "submitting an email over SMTP (swaks, STARTTLS + AUTH)"
 listen_hex=$(printf ':%04X ' 2587)
-if ! compose exec -T api cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2 " "}' | grep -q "$listen_hex"; then
-  log "SKIPPED: the api does not listen on its submission port 2587 (this build has no SMTP submission listener)"
-  step_done "SMTP submission (skipped)"
-else
-  swaks --server 127.0.0.1 --port "$EMAILRELAY_SUBMISSION_PORT" --tls --auth PLAIN \
-    --auth-user apikey --auth-password "$BOOTSTRAP_KEY" --ehlo smoke.client \
-    --from relay@submission.example --to submitted@submission.example \
-    --header "Subject: container smoke, submission" --body "Submitted by scripts/container-smoke.sh over SMTP." \
-    > "$RUN/swaks.log" 2>&1 || { cat "$RUN/swaks.log" >&2; fail "swaks: the submission was refused (log: $RUN/swaks.log)"; }
-  # The reply to the end of DATA is the last 250 swaks printed; API.md: it carries the email id.
-  reply=$(grep -E '^ *<[-~] +250 ' "$RUN/swaks.log" | tail -n 1)
-  id=$(printf '%s' "$reply" | grep -oiE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -n 1 || true)
-  [ -n "$id" ] || { cat "$RUN/swaks.log" >&2; fail "the 250 reply to DATA carries no email id: $reply"; }
-  for _ in $(seq 1 120); do
-    record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
-    case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
-    sleep 0.5
-  done
-  case "$record" in *'"status":"delivered"'*) ;; *) fail "submitted email $id not delivered: $record" ;; esac
-  compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=submitted@submission.example" \
-    || fail "the SMTP sink did not log the submitted message"
-  log "email $id submitted over SMTP (reply: ${reply#*250 }) and delivered"
-  step_done "SMTP submission delivered"
-fi
+compose exec -T api cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2 " "}' | grep -q "$listen_hex" \
+  || { compose logs --no-color --tail 40 api >&2; fail "the api does not listen on its submission port 2587"; }
+swaks --server 127.0.0.1 --port "$EMAILRELAY_SUBMISSION_PORT" --tls --auth PLAIN \
+  --auth-user apikey --auth-password "$BOOTSTRAP_KEY" --ehlo smoke.client \
+  --from relay@submission.example --to submitted@submission.example \
+  --header "Subject: container smoke, submission" --body "Submitted by scripts/container-smoke.sh over SMTP." \
+  > "$RUN/swaks.log" 2>&1 || { cat "$RUN/swaks.log" >&2; fail "swaks: the submission was refused (log: $RUN/swaks.log)"; }
+# The reply to the end of DATA is the last 250 swaks printed; API.md: it carries the email id.
+reply=$(grep -E '^ *<[-~] +250 ' "$RUN/swaks.log" | tail -n 1)
+id=$(printf '%s' "$reply" | grep -oiE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -n 1 || true)
+[ -n "$id" ] || { cat "$RUN/swaks.log" >&2; fail "the 250 reply to DATA carries no email id: $reply"; }
+for _ in $(seq 1 120); do
+  record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
+  case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
+  sleep 0.5
+done
+case "$record" in *'"status":"delivered"'*) ;; *) fail "submitted email $id not delivered: $record" ;; esac
+compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=submitted@submission.example" \
+  || fail "the SMTP sink did not log the submitted message"
+log "email $id submitted over SMTP (reply: ${reply#*250 }) and delivered"
+step_done "SMTP submission delivered"
 
 # Dkim__MasterKey reaches the api (it seals the key it makes) and the sender (it opens it to sign).
 # There is no DNS for smoke.example here, so the domain is marked verified in the database, as a

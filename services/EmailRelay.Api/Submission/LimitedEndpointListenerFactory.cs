@@ -11,12 +11,14 @@ namespace EmailRelay.Api.Submission;
 /// <summary>
 /// The library's TCP listener with <see cref="ConnectionLimiter"/> in front: a connection over a
 /// limit is told <c>421 4.7.0</c> and closed before it gets a session; an admitted one frees its
-/// place when its session ends and the library disposes its pipe.
+/// place when its session ends and the library disposes its pipe. While draining, an admitted
+/// session's input is a <see cref="DrainingInput"/>.
 /// </summary>
 public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Action<string> onRefused) : IEndpointListenerFactory
 {
-    private static readonly byte[] Refusal = Encoding.ASCII.GetBytes(
-        $"{(int)SubmissionReplies.TooManyConnections.ReplyCode} {SubmissionReplies.TooManyConnections.Message}\r\n");
+    private static readonly byte[] Refusal = ReplyLine(SubmissionReplies.TooManyConnections);
+    private static readonly byte[] Closing = ReplyLine(SubmissionReplies.ShuttingDown);
+    private static readonly TimeSpan RefusalTimeout = TimeSpan.FromSeconds(10);
 
     private readonly EndpointListenerFactory _tcp = new();
     private readonly CancellationTokenSource _draining = new();
@@ -33,9 +35,10 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
     }
 
     /// <summary>
-    /// Closes the listening sockets, so new connections are refused, while open sessions go on.
-    /// The library's own Shutdown cancels the open sessions too, which would cut a client off in
-    /// the middle of DATA; it is called only once they have ended.
+    /// Closes the listening sockets, so new connections are refused; sessions in a transaction go
+    /// on to its end, the others are told 421 and end (<see cref="DrainingInput"/>). The library's
+    /// own Shutdown cancels the open sessions too, which would cut a client off in the middle of
+    /// DATA; it is called only once they have ended.
     /// </summary>
     public void StopAccepting()
     {
@@ -54,70 +57,101 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
     {
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
-            while (true)
+            ISecurableDuplexPipe pipe;
+            try
             {
-                ISecurableDuplexPipe pipe;
-                try
+                pipe = await inner.GetPipeAsync(context, cancellationToken);
+            }
+            catch (Exception) when (draining.IsCancellationRequested)
+            {
+                // The socket was closed to drain: accept nothing more, until the library stops asking.
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                throw;
+            }
+            var address = SubmissionSession.RemoteAddress(context);
+            if (limiter.TryEnter(address))
+            {
+                return new CountedPipe(pipe, context, draining, () => limiter.Exit(address));
+            }
+            onRefused(address);
+            // Told in the background: a refused client that never completes its TLS handshake must
+            // not hold up the accept loop of its port.
+            _ = RefuseAsync(pipe, context);
+            // No session: the library goes on to accept the next connection, with a fresh context.
+            return null!;
+        }
+
+        private async Task RefuseAsync(ISecurableDuplexPipe pipe, ISessionContext context)
+        {
+            using var timeout = new CancellationTokenSource(RefusalTimeout);
+            try
+            {
+                if (endpoint.IsSecure)
                 {
-                    pipe = await inner.GetPipeAsync(context, cancellationToken);
+                    // Implicit TLS: the client speaks TLS first, so the refusal must go through it.
+                    await pipe.UpgradeAsync(endpoint.CertificateFactory.GetServerCertificate(context), endpoint.SupportedSslProtocols, timeout.Token);
                 }
-                catch (Exception) when (draining.IsCancellationRequested)
-                {
-                    // The socket was closed to drain: accept nothing more, until the library stops asking.
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                    throw;
-                }
-                var address = SubmissionSession.RemoteAddress(context);
-                if (limiter.TryEnter(address))
-                {
-                    return new CountedPipe(pipe, () => limiter.Exit(address));
-                }
-                onRefused(address);
-                try
-                {
-                    if (endpoint.IsSecure)
-                    {
-                        // Implicit TLS: the client speaks TLS first, so the refusal must go through it.
-                        await pipe.UpgradeAsync(endpoint.CertificateFactory.GetServerCertificate(context), endpoint.SupportedSslProtocols,
-                            cancellationToken);
-                    }
-                    await pipe.Output.WriteAsync(Refusal, cancellationToken);
-                    await pipe.Output.FlushAsync(cancellationToken);
-                }
-                catch (Exception ex) when (ex is IOException or AuthenticationException)
-                {
-                    // The client has gone already: nothing to tell it.
-                }
-                finally
-                {
-                    pipe.Dispose();
-                }
+                await pipe.Output.WriteAsync(Refusal, timeout.Token);
+            }
+            catch (Exception ex) when (ex is IOException or AuthenticationException or OperationCanceledException)
+            {
+                // The client has gone already, or is too slow to be told: it is closed all the same.
+            }
+            finally
+            {
+                pipe.Dispose();
             }
         }
 
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class CountedPipe(ISecurableDuplexPipe inner, Action release) : ISecurableDuplexPipe
-    {
-        private int _disposed;
-        // Through the current writer of the inner pipe: STARTTLS replaces it with one over TLS.
-        private readonly EnhancedCodeWriter _output = new(() => inner.Output);
+    private static byte[] ReplyLine(SmtpServer.Protocol.SmtpResponse reply) =>
+        Encoding.ASCII.GetBytes($"{(int)reply.ReplyCode} {reply.Message}\r\n");
 
-        public PipeReader Input => inner.Input;
+    private sealed class CountedPipe : ISecurableDuplexPipe
+    {
+        private readonly ISecurableDuplexPipe _inner;
+        private readonly Action _release;
+        private readonly EnhancedCodeWriter _output;
+        private readonly DrainingInput _input;
+        private int _disposed;
+
+        public CountedPipe(ISecurableDuplexPipe inner, ISessionContext context, CancellationToken draining, Action release)
+        {
+            _inner = inner;
+            _release = release;
+            // Through the current reader and writer of the inner pipe: STARTTLS replaces them with ones over TLS.
+            _output = new EnhancedCodeWriter(() => inner.Output);
+            _input = new DrainingInput(context, () => inner.Input, draining, SayClosingAsync);
+        }
+
+        public PipeReader Input => _input;
         public PipeWriter Output => _output;
-        public bool IsSecure => inner.IsSecure;
-        public SslProtocols SslProtocol => inner.SslProtocol;
+        public bool IsSecure => _inner.IsSecure;
+        public SslProtocols SslProtocol => _inner.SslProtocol;
 
         public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
-            inner.UpgradeAsync(certificate, protocols, cancellationToken);
+            _inner.UpgradeAsync(certificate, protocols, cancellationToken);
+
+        private async ValueTask SayClosingAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _output.WriteAsync(Closing, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The client has gone already: nothing to tell it.
+            }
+        }
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                inner.Dispose();
-                release();
+                _inner.Dispose();
+                _release();
             }
         }
     }

@@ -8,8 +8,9 @@ namespace EmailRelay.Api.Submission;
 /// <summary>
 /// The SMTP submission listener (API.md §SMTP submission, the SmtpServer library): STARTTLS on
 /// <c>Submission__Port</c> with AUTH offered only once TLS is up, implicit TLS on
-/// <c>Submission__ImplicitTlsPort</c>. On stop (SIGTERM) it stops accepting connections and lets
-/// the sessions it has finish their transactions, within the host's shutdown timeout.
+/// <c>Submission__ImplicitTlsPort</c>. On stop (SIGTERM) it stops accepting connections, lets
+/// running transactions finish within the host's shutdown timeout, and closes every session with
+/// 421 4.3.2 once it is outside a transaction.
 /// </summary>
 public sealed partial class SubmissionListener(
     IOptions<SubmissionOptions> options,
@@ -66,9 +67,10 @@ public sealed partial class SubmissionListener(
         {
             LogStopping(logger, limiter.Open);
             listeners.StopAccepting();
-            // Wait for the open sessions to end (each frees its place in the limiter when the
-            // library disposes its connection). The host's shutdown timeout bounds this; a client
-            // cut off before its 250 keeps its message and sends it again.
+            // Wait for the open sessions to end: idle ones are told 421 at once, the others after
+            // their transaction (each frees its place in the limiter when the library disposes its
+            // connection). The host's shutdown timeout bounds this; a client cut off before its
+            // 250 keeps its message and sends it again.
             while (limiter.Open > 0)
             {
                 await Task.Delay(DrainPollInterval, CancellationToken.None);

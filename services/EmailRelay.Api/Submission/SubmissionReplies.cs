@@ -27,6 +27,9 @@ public static class SubmissionReplies
     public static readonly SmtpResponse Unavailable =
         new((SmtpReplyCode)421, "4.7.0 Service temporarily unavailable; nothing was stored, try again later");
 
+    /// <summary>SIGTERM: a session outside a transaction is closed; its client reconnects, to another replica.</summary>
+    public static readonly SmtpResponse ShuttingDown = new((SmtpReplyCode)421, "4.3.2 Service shutting down; try again later");
+
     public static readonly SmtpResponse TooManyConnections =
         new((SmtpReplyCode)421, "4.7.0 Too many connections; try again later");
 

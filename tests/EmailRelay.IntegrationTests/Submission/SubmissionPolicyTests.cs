@@ -62,9 +62,11 @@ public sealed class SubmissionPolicyTests : IAsyncLifetime
         await using var second = await SmtpDialog.ConnectAsync(_stack.SubmissionPort);
         Assert.StartsWith("220", first.Greeting, StringComparison.Ordinal);
         Assert.StartsWith("220", second.Greeting, StringComparison.Ordinal);
-        await using (var third = await SmtpDialog.ConnectAsync(_stack.SubmissionTlsPort, implicitTls: true))
+        // Twice on each port: a refusal leaves the port's accept loop ready for the next connection.
+        foreach (var implicitTls in new[] { true, true, false, false })
         {
-            Assert.StartsWith("421 4.7.0", third.Greeting, StringComparison.Ordinal);
+            await using var over = await SmtpDialog.ConnectAsync(implicitTls ? _stack.SubmissionTlsPort : _stack.SubmissionPort, implicitTls);
+            Assert.StartsWith("421 4.7.0", over.Greeting, StringComparison.Ordinal);
         }
 
         Assert.StartsWith("221", await first.CommandAsync("QUIT"), StringComparison.Ordinal);

@@ -217,11 +217,12 @@ public sealed class SubmissionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Sigterm_stops_accepting_connections_and_lets_the_running_transaction_finish()
+    public async Task Sigterm_stops_accepting_connections_lets_the_running_transaction_finish_and_closes_idle_sessions()
     {
         var (replica, port, _) = await _stack.StartExtraSubmissionApiAsync();
         await using var _ = replica;
         var to = Emails.Unique("draining");
+        await using var idle = await AuthenticatedAsync(port);
         await using var dialog = await AuthenticatedAsync(port);
         Assert.StartsWith("250", await dialog.CommandAsync("MAIL FROM:<app@acme.example>"), StringComparison.Ordinal);
         Assert.StartsWith("250", await dialog.CommandAsync($"RCPT TO:<{to}>"), StringComparison.Ordinal);
@@ -246,10 +247,13 @@ public sealed class SubmissionTests : IAsyncLifetime
             }
         }, TimeSpan.FromSeconds(20), "the stopping replica to refuse new connections");
         Assert.False(replica.HasExited);
+        // A session between transactions does not hold the shutdown: it is told so, and closed.
+        Assert.StartsWith("421 4.3.2", await idle.ReadReplyAsync(), StringComparison.Ordinal);
 
         await dialog.WriteAsync(Encoding.ASCII.GetBytes("second half\r\n.\r\n"));
         var id = SubmissionReply.QueuedId(await dialog.ReadReplyAsync());
-        Assert.StartsWith("221", await dialog.CommandAsync("QUIT"), StringComparison.Ordinal);
+        // The transaction over, this session is closed too, before the client's next command.
+        Assert.StartsWith("421 4.3.2", await dialog.ReadReplyAsync(), StringComparison.Ordinal);
         await stopping;
         Assert.True(replica.HasExited);
 
