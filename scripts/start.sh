@@ -178,6 +178,10 @@ if [ -n "$Bounces__Domain" ]; then
   for _ in $(seq 1 40); do timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null && break; sleep 0.25; done
   timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null || fail "the bounce listener is not on port $Bounces__Port (log: .run/logs/tracking.log)"
 fi
+for p in "$Submission__Port" "$Submission__ImplicitTlsPort"; do
+  [ "$p" = 0 ] || timeout 1 bash -c "exec 3<>/dev/tcp/$Submission__ListenAddress/$p" 2>/dev/null \
+    || fail "the API does not listen for SMTP submission on $Submission__ListenAddress:$p (log: .run/logs/api.log)"
+done
 log "ready: ${NAMES[*]}"
 
 auth=(-H "Authorization: Bearer $Auth__BootstrapKey")
@@ -218,14 +222,8 @@ if [ -n "$Bounces__Domain" ]; then
 BOUNCES
 fi
 if [ "$Submission__Port" != 0 ] || [ "$Submission__ImplicitTlsPort" != 0 ]; then
-  # Whether the API listens yet (it ignores these settings before the listener exists).
-  listening=""
-  for p in "$Submission__Port" "$Submission__ImplicitTlsPort"; do
-    [ "$p" != 0 ] && timeout 1 bash -c "exec 3<>/dev/tcp/$Submission__ListenAddress/$p" 2>/dev/null && listening=yes
-  done
   cat <<SUBMISSION
   SMTP submission: $Submission__ListenAddress:$Submission__Port (STARTTLS) and :$Submission__ImplicitTlsPort (TLS), user apikey, password an API key
-                 (self-signed certificate: .run/submission-cert.pem)$([ -n "$listening" ] || echo "
-                 (not answering: this build of the API has no submission listener)")
+                 (certificate: $Submission__CertificatePath)
 SUBMISSION
 fi

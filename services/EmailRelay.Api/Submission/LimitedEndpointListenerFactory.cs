@@ -12,7 +12,7 @@ namespace EmailRelay.Api.Submission;
 /// The library's TCP listener with <see cref="ConnectionLimiter"/> in front: a connection over a
 /// limit is told <c>421 4.7.0</c> and closed before it gets a session; an admitted one frees its
 /// place when its session ends and the library disposes its pipe. While draining, an admitted
-/// session's input is a <see cref="DrainingInput"/>.
+/// session's input is a <see cref="SessionInput"/>.
 /// </summary>
 public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Action<string> onRefused) : IEndpointListenerFactory
 {
@@ -36,7 +36,7 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
 
     /// <summary>
     /// Closes the listening sockets, so new connections are refused; sessions in a transaction go
-    /// on to its end, the others are told 421 and end (<see cref="DrainingInput"/>). The library's
+    /// on to its end, the others are told 421 and end (<see cref="SessionInput"/>). The library's
     /// own Shutdown cancels the open sessions too, which would cut a client off in the middle of
     /// DATA; it is called only once they have ended.
     /// </summary>
@@ -114,7 +114,7 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
         private readonly ISecurableDuplexPipe _inner;
         private readonly Action _release;
         private readonly EnhancedCodeWriter _output;
-        private readonly DrainingInput _input;
+        private readonly SessionInput _input;
         private int _disposed;
 
         public CountedPipe(ISecurableDuplexPipe inner, ISessionContext context, CancellationToken draining, Action release)
@@ -123,7 +123,7 @@ public sealed class LimitedEndpointListenerFactory(ConnectionLimiter limiter, Ac
             _release = release;
             // Through the current reader and writer of the inner pipe: STARTTLS replaces them with ones over TLS.
             _output = new EnhancedCodeWriter(() => inner.Output);
-            _input = new DrainingInput(context, () => inner.Input, draining, SayClosingAsync);
+            _input = new SessionInput(context, () => inner.Input, draining, SayClosingAsync);
         }
 
         public PipeReader Input => _input;

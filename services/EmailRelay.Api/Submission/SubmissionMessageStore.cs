@@ -27,7 +27,12 @@ public sealed partial class SubmissionMessageStore(
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer,
         CancellationToken cancellationToken)
     {
-        var caller = SubmissionSession.Caller(context) ?? throw new SmtpResponseException(SubmissionReplies.AuthenticationRequired);
+        // Replies are returned, never thrown: the library's DATA swallows a store's exception
+        // without writing anything, and the client would wait for a reply that never comes.
+        if (SubmissionSession.Caller(context) is not { } caller)
+        {
+            return SubmissionReplies.AuthenticationRequired;
+        }
         var max = options.Value.MaxMessageBytes;
         if (buffer.Length > max)
         {
@@ -59,7 +64,7 @@ public sealed partial class SubmissionMessageStore(
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
         {
             LogStoreFailed(logger, ex.GetType().Name, ex.Message);
-            throw new SmtpResponseException(SubmissionReplies.Unavailable, true);
+            return SubmissionSession.CloseAfterReply(context, SubmissionReplies.Unavailable);
         }
         LogAccepted(logger, email.Id, email.Email.Recipients.Count, project);
         return SubmissionReplies.Queued(email.Id);

@@ -10,6 +10,7 @@ public static class SubmissionSession
 {
     private const string CallerKey = "emailrelay.caller";
     private const string RecipientCountKey = "emailrelay.rcpt-count";
+    private const string CloseAfterReplyKey = "emailrelay.close-after-reply";
 
     public static void SetCaller(ISessionContext context, ApiCaller caller) => context.Properties[CallerKey] = caller;
 
@@ -21,6 +22,15 @@ public static class SubmissionSession
         context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip
             ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
             : "unknown";
+
+    /// <summary>The reply being written ends the session (<see cref="SessionInput"/> closes it).</summary>
+    public static SmtpServer.Protocol.SmtpResponse CloseAfterReply(ISessionContext context, SmtpServer.Protocol.SmtpResponse reply)
+    {
+        context.Properties[CloseAfterReplyKey] = true;
+        return reply;
+    }
+
+    public static bool ClosingAfterReply(ISessionContext context) => context.Properties.ContainsKey(CloseAfterReplyKey);
 
     public static void ResetRecipients(ISessionContext context) => context.Properties[RecipientCountKey] = 0;
 

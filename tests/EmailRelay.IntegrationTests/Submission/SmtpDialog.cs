@@ -55,6 +55,17 @@ public sealed class SmtpDialog : IAsyncDisposable
         return reply;
     }
 
+    /// <summary>Connected to the STARTTLS port, TLS up, authenticated as apikey with <paramref name="key"/>.</summary>
+    public static async Task<SmtpDialog> AuthenticatedAsync(int port, string key)
+    {
+        var dialog = await ConnectAsync(port);
+        await dialog.CommandAsync("EHLO client.test");
+        await dialog.StartTlsAsync();
+        await dialog.CommandAsync("EHLO client.test");
+        Assert.StartsWith("235", await dialog.AuthPlainAsync("apikey", key), StringComparison.Ordinal);
+        return dialog;
+    }
+
     public async Task<string> AuthPlainAsync(string user, string password) =>
         await CommandAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}")));
 

@@ -5,17 +5,24 @@ using SmtpServer;
 namespace EmailRelay.Api.Submission;
 
 /// <summary>
-/// A session's input while the listener drains (SIGTERM). A running transaction — from an accepted
-/// MAIL to the reply after its DATA, or an RSET, EHLO or HELO — is read to its end as usual; a
-/// session that waits for its next command outside one is told <c>421 4.3.2</c> and ends (RFC 5321
-/// §3.8), instead of holding the shutdown until its client leaves. The library has no such hook
-/// (its Shutdown cancels every session, in the middle of DATA too), so the reader it reads from
-/// does it: it answers the library's read with the end of the stream, as if the client had left.
+/// What the library reads a session's commands from, ending the session where the library cannot:
+/// <list type="bullet">
+/// <item>after a reply that closes it (<see cref="SubmissionSession.CloseAfterReply"/>: the 421 of a
+/// database outage). The library swallows an exception thrown by a message store, so the store
+/// returns the 421 as its reply and this ends the session before the next command is read.</item>
+/// <item>while the listener drains (SIGTERM): a running transaction — from an accepted MAIL to the
+/// reply after its DATA, or an RSET, EHLO or HELO — is read to its end as usual; a session that
+/// waits for its next command outside one is told <c>421 4.3.2</c> and ends (RFC 5321 §3.8),
+/// instead of holding the shutdown until its client leaves. The library's Shutdown cancels every
+/// session, in the middle of DATA too.</item>
+/// </list>
+/// Either way the library's read is answered with the end of the stream, as if the client had left.
 /// </summary>
-public sealed class DrainingInput : PipeReader
+public sealed class SessionInput : PipeReader
 {
     private static readonly ReadResult Ended = new(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
 
+    private readonly ISessionContext _context;
     private readonly Func<PipeReader> _inner;
     private readonly CancellationToken _draining;
     private readonly Func<CancellationToken, ValueTask> _sayClosing;
@@ -26,8 +33,9 @@ public sealed class DrainingInput : PipeReader
     /// <param name="inner">The current input (STARTTLS replaces it with one over TLS).</param>
     /// <param name="draining">Cancelled when the listener starts to drain.</param>
     /// <param name="sayClosing">Writes the 421 to the client.</param>
-    public DrainingInput(ISessionContext context, Func<PipeReader> inner, CancellationToken draining, Func<CancellationToken, ValueTask> sayClosing)
+    public SessionInput(ISessionContext context, Func<PipeReader> inner, CancellationToken draining, Func<CancellationToken, ValueTask> sayClosing)
     {
+        _context = context;
         _inner = inner;
         _draining = draining;
         _sayClosing = sayClosing;
@@ -44,6 +52,11 @@ public sealed class DrainingInput : PipeReader
     {
         if (_ended)
         {
+            return Ended;
+        }
+        if (SubmissionSession.ClosingAfterReply(_context))
+        {
+            _ended = true;
             return Ended;
         }
         if (!_draining.IsCancellationRequested)

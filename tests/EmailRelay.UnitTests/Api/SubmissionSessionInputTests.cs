@@ -9,14 +9,14 @@ using SmtpServer.Protocol;
 
 namespace EmailRelay.UnitTests.Api;
 
-public sealed class SubmissionDrainingInputTests
+public sealed class SubmissionSessionInputTests
 {
     private readonly Pipe _client = new();
     private readonly FakeSession _session = new();
     private readonly CancellationTokenSource _draining = new();
     private int _closings;
 
-    private DrainingInput Input() => new(_session, () => _client.Reader, _draining.Token, _ =>
+    private SessionInput Input() => new(_session, () => _client.Reader, _draining.Token, _ =>
     {
         _closings++;
         return ValueTask.CompletedTask;
@@ -69,6 +69,20 @@ public sealed class SubmissionDrainingInputTests
         _session.Executed(new DataCommand());
         Assert.True((await input.ReadAsync()).IsCompleted);
         Assert.Equal(1, _closings);
+    }
+
+    [Fact]
+    public async Task After_a_reply_that_closes_the_session_the_next_read_ends_it_without_another_reply()
+    {
+        var input = Input();
+        await _client.Writer.WriteAsync(Encoding.ASCII.GetBytes("QUIT\r\n"));
+
+        SubmissionSession.CloseAfterReply(_session, SubmissionReplies.Unavailable);
+        var read = await input.ReadAsync();
+
+        Assert.True(read.IsCompleted);
+        Assert.True(read.Buffer.IsEmpty);
+        Assert.Equal(0, _closings);
     }
 
     [Fact]
