@@ -16,6 +16,9 @@
 #   DKIM=0 sends unsigned: by default the benchmark's sending domain (relay.bench) is a verified
 #   sending domain with an active key, so every message is DKIM-signed at send time and every
 #   accept checks the from domain (Senders__RequireVerifiedDomain=true).
+#   SUBMISSION=0 skips the SMTP submission run: the same 2 KB messages through the api's SMTP
+#   listener (STARTTLS + AUTH apikey, SUB_CONC (32) connections, bench/smtp_submit.py), reported
+#   beside the HTTP runs.
 #   WEBHOOKS=0 skips the webhook run: the 2 KB single run again with an endpoint subscribed to
 #   every event on a local receiver (bench/webhook-sink.mjs), reporting webhook deliveries/s and
 #   the end-to-end rate beside the run without it.
@@ -28,6 +31,7 @@ N2K=${N2K:-20000}; N20K=${N20K:-10000}
 CONC=${CONC:-32}; BATCH_CONC=${BATCH_CONC:-4}; PF_CONC=${PF_CONC:-20}
 API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${TRACKING_PORT:-18182}
 SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}; HOOK_PORT=${HOOK_PORT:-18199}
+SUB_PORT=${SUB_PORT:-12587}; SUB_CONC=${SUB_CONC:-32}
 RUN=$ROOT/.run/bench
 OUT=$ROOT/bench/results
 KEY=er_bench_0123456789abcdefghijklmnopqrstuv
@@ -54,7 +58,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null; apt-get install -y -q "${need[@]}" >/dev/null
 fi
 PY=$(command -v python3)
-for p in "$API_PORT" "$SENDER_PORT" "$TRACKING_PORT" "$SINK_PORT" "$PF_PORT"; do
+for p in "$API_PORT" "$SENDER_PORT" "$TRACKING_PORT" "$SINK_PORT" "$PF_PORT" "$SUB_PORT"; do
   ss -ltn "( sport = :$p )" | grep -q LISTEN && fail "port $p is in use"
 done
 
@@ -125,6 +129,12 @@ export Webhooks__AllowPrivateNetworks=true
 Dkim__MasterKey=$(head -c 32 /dev/urandom | base64)
 export Dkim__MasterKey
 export Senders__RequireVerifiedDomain=$([ "${DKIM:-1}" = 1 ] && echo true || echo false)
+# SMTP submission on loopback (STARTTLS only), with a certificate made for this run.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$RUN/submission-key.pem" \
+  -out "$RUN/submission-cert.pem" 2>/dev/null || fail "openssl could not make the submission certificate"
+export Submission__Port=$SUB_PORT Submission__ImplicitTlsPort=0 Submission__ListenAddress=127.0.0.1 \
+  Submission__CertificatePath=$RUN/submission-cert.pem Submission__KeyPath=$RUN/submission-key.pem \
+  Submission__MaxConnectionsPerAddress=$(( SUB_CONC + 8 ))
 dotnet "$(bin EmailRelay.Api)" migrate >/dev/null
 
 declare -A SERVICE_PID
@@ -194,6 +204,37 @@ relay_run single.2k /v1/emails "$RUN/email-2048.json" "$N2K" 1 "$CONC"
 relay_run single.20k /v1/emails "$RUN/email-20480.json" "$N20K" 1 "$CONC"
 relay_run batch.2k /v1/emails/batch "$RUN/batch-2048.json" "$N2K" 100 "$BATCH_CONC"
 relay_run batch.20k /v1/emails/batch "$RUN/batch-20480.json" "$N20K" 100 "$BATCH_CONC"
+
+# SMTP submission: the 2 KB message over authenticated SMTP, end to end into the same sink. The
+# driver is bench/smtp_submit.py (Python's smtplib in a process pool; why not a packaged tool: there).
+sub_run() { # name size emails
+  local name=$1 size=$2 emails=$3
+  start_sink "$emails"
+  local pg0 rb0 er0 t0 t1 t2 pgp rbp
+  pgp=$(pg_pids); rbp=$(rabbit_pids)
+  pg0=$(ticks $pgp); rb0=$(ticks $rbp); er0=$(ticks $RELAY_PIDS)
+  t0=$(now)
+  read -r n ok p50 p99 max < <("$PY" bench/smtp_submit.py 127.0.0.1 "$SUB_PORT" "$KEY" "$emails" "$SUB_CONC" "$size" "$RUN/$name.lat" \
+    2> "$RUN/logs/$name.err") || { tail -n 5 "$RUN/logs/$name.err" >&2; fail "$name: the SMTP driver failed"; }
+  t1=$(now)
+  [ "$ok" = "$emails" ] || { tail -n 5 "$RUN/logs/$name.err" >&2; fail "$name: $ok of $emails messages answered 250"; }
+  wait_sink 600 || fail "$name: the sink did not receive $emails messages in 600 s ($(open_recipients) recipients still open)"
+  t2=$(now)
+  local pg1 rb1 er1; pg1=$(ticks $pgp); rb1=$(ticks $rbp); er1=$(ticks $RELAY_PIDS)
+  result "er.$name.emails" "$emails"
+  result "er.$name.accept_rate" "$(calc "$emails / ($t1 - $t0)")"
+  result "er.$name.e2e_rate" "$(calc "$emails / ($t2 - $t0)")"
+  result "er.$name.p50" "$p50"; result "er.$name.p99" "$p99"; result "er.$name.max" "$max"
+  result "er.$name.relay_cpu" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) / $HZ / ($t2 - $t0)")"
+  log "$(printf '%-10s %6s emails: accepted %8.0f/s  delivered %8.0f/s  p50 %7s ms  p99 %7s ms (SMTP, %s connections)' "$name" "$emails" \
+    "$(calc "$emails / ($t1 - $t0)")" "$(calc "$emails / ($t2 - $t0)")" "$p50" "$p99" "$SUB_CONC")"
+  for _ in $(seq 1 100); do [ "$(open_recipients)" = 0 ] && break; sleep 0.1; done
+}
+if [ "${SUBMISSION:-1}" = 1 ]; then
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SUB_PORT" 2>/dev/null \
+    || fail "the api does not listen for SMTP submission on 127.0.0.1:$SUB_PORT (see $RUN/logs)"
+  sub_run smtp.2k 2048 "$N2K"
+fi
 
 if [ "${WEBHOOKS:-1}" = 1 ]; then
   node bench/webhook-sink.mjs "$HOOK_PORT" > "$RUN/logs/webhook-sink.log" 2>&1 &

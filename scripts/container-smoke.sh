@@ -12,9 +12,10 @@
 #  4. builds emailrelay/{api,sender,tracking}:smoke with deploy/docker/Dockerfile.* as they are;
 #  5. docker compose up on docker-compose.yml (+ deploy/smoke/docker-compose.smoke.yml, which only
 #     swaps Mailpit for the project's SMTP sink), sends an email through the API and waits until it
-#     is delivered, with both sender replicas running; adds a sending domain through the API (its
-#     DKIM key sealed under Dkim__MasterKey), marks it verified, and has python3-dkim verify the
-#     signature of a message the containers delivered;
+#     is delivered, with both sender replicas running; submits one through the SMTP submission port
+#     with swaks (STARTTLS + AUTH apikey/<bootstrap key>) and waits until it is delivered; adds a
+#     sending domain through the API (its DKIM key sealed under Dkim__MasterKey), marks it
+#     verified, and has python3-dkim verify the signature of a message the containers delivered;
 #  6. runs each image as the Helm chart does (--read-only, --user 10001, --cap-drop ALL,
 #     no-new-privileges, a tmpfs on /tmp) and checks /health/live, and runs the migration entry
 #     point (the api image with `migrate`) against a fresh database on the compose PostgreSQL;
@@ -23,8 +24,9 @@
 # Images stay in the engine's data root (.run/container-smoke/docker/), so a second run only
 # rebuilds what changed. --fresh starts from nothing (keeps only the debootstrap root filesystem);
 # --keep leaves the engine and the stack running at the end, and prints how to stop them.
-# Host ports it publishes (all on 127.0.0.1): API 18080, others 18025, 18525, 18672
-# (SMOKE_API_PORT, SMOKE_MAILPIT_PORT, SMOKE_BOUNCE_PORT, SMOKE_RABBITMQ_UI_PORT).
+# Host ports it publishes (all on 127.0.0.1): API 18080, others 18025, 18525, 18672, 18587, 18465
+# (SMOKE_API_PORT, SMOKE_MAILPIT_PORT, SMOKE_BOUNCE_PORT, SMOKE_RABBITMQ_UI_PORT,
+# SMOKE_SUBMISSION_PORT, SMOKE_SUBMISSION_TLS_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,6 +40,8 @@ export EMAILRELAY_API_PORT=${SMOKE_API_PORT:-18080}
 export EMAILRELAY_MAILPIT_UI_PORT=${SMOKE_MAILPIT_PORT:-18025}
 export EMAILRELAY_BOUNCE_PORT=${SMOKE_BOUNCE_PORT:-18525}
 export EMAILRELAY_RABBITMQ_UI_PORT=${SMOKE_RABBITMQ_UI_PORT:-18672}
+export EMAILRELAY_SUBMISSION_PORT=${SMOKE_SUBMISSION_PORT:-18587}
+export EMAILRELAY_SUBMISSION_TLS_PORT=${SMOKE_SUBMISSION_TLS_PORT:-18465}
 PROJECT=emailrelay-smoke
 COMPOSE_FILES=(-f docker-compose.yml -f deploy/smoke/docker-compose.smoke.yml)
 SUITE=bookworm
@@ -71,6 +75,9 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 # The DKIM signature of a message sent by the containers is checked by Debian's python3-dkim.
 /usr/bin/python3 -c 'import dkim, dns.resolver' 2>/dev/null || missing+=(python3-dkim python3-dnspython)
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then missing+=(docker-compose); fi
+# swaks submits a message through the SMTP submission port; STARTTLS needs Net::SSLeay.
+command -v swaks >/dev/null || missing+=(swaks)
+perl -MNet::SSLeay -MIO::Socket::SSL -e 1 2>/dev/null || missing+=(libnet-ssleay-perl libio-socket-ssl-perl)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || fail "needs ${missing[*]} (Debian packages) and root to install them"
   log "installing ${missing[*]}"
@@ -213,7 +220,8 @@ step_done "project images"
 
 # ---- 5. docker compose up, one email delivered ----------------------------------------------------
 port_free() { ! timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-for port in "$EMAILRELAY_API_PORT" "$EMAILRELAY_MAILPIT_UI_PORT" "$EMAILRELAY_BOUNCE_PORT" "$EMAILRELAY_RABBITMQ_UI_PORT"; do
+for port in "$EMAILRELAY_API_PORT" "$EMAILRELAY_MAILPIT_UI_PORT" "$EMAILRELAY_BOUNCE_PORT" "$EMAILRELAY_RABBITMQ_UI_PORT" \
+            "$EMAILRELAY_SUBMISSION_PORT" "$EMAILRELAY_SUBMISSION_TLS_PORT"; do
   port_free "$port" || fail "port $port on 127.0.0.1 is in use (SMOKE_*_PORT choose others)"
 done
 
@@ -227,11 +235,13 @@ compose ps >&2
 step_done "compose up (to API ready)"
 
 step "sending an email through the API"
+# From a domain of its own: a sender keeps "no DKIM key" for a from domain for a minute
+# (DkimKeyStore.CacheFor), which would leave the signed smoke.example message below unsigned.
 BOOTSTRAP_KEY=$(compose config | sed -n 's/^ *Auth__BootstrapKey: *//p' | head -n 1 | tr -d "'\"")
 [ -n "$BOOTSTRAP_KEY" ] || fail "no Auth__BootstrapKey in the compose configuration"
 auth=(-H "Authorization: Bearer $BOOTSTRAP_KEY")
 accepted=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' -X POST "$API/v1/emails" \
-  -d '{"from": "EmailRelay <relay@smoke.example>", "to": ["You <you@smoke.example>"], "subject": "container smoke", "text": "Sent by scripts/container-smoke.sh."}') \
+  -d '{"from": "EmailRelay <relay@unsigned.example>", "to": ["You <you@smoke.example>"], "subject": "container smoke", "text": "Sent by scripts/container-smoke.sh."}') \
   || fail "the email was not accepted"
 id=$(printf '%s' "$accepted" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 [ -n "$id" ] || fail "no id in the answer: $accepted"
@@ -252,6 +262,35 @@ banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$EMAILRELAY_BOUNCE_PORT; 
 case "$banner" in 220*) ;; *) fail "tracking's bounce listener did not greet on 127.0.0.1:$EMAILRELAY_BOUNCE_PORT (got '$banner')" ;; esac
 log "$running containers running, 2 sender replicas; bounce listener: $banner"
 step_done "email delivered"
+
+# SMTP submission: the same kind of message through the api's listener (STARTTLS, AUTH PLAIN with
+# user apikey and the bootstrap key), its id from the 250 reply, then delivered like the HTTP one.
+# Whether the api listens is read from the container's own socket table (/proc/net/tcp*, state 0A =
+# LISTEN): docker-proxy accepts on the published host port even when nothing listens behind it.
+# From a domain of its own too, for the same reason as the first email.
+step "submitting an email over SMTP (swaks, STARTTLS + AUTH)"
+listen_hex=$(printf ':%04X ' 2587)
+compose exec -T api cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2 " "}' | grep -q "$listen_hex" \
+  || { compose logs --no-color --tail 40 api >&2; fail "the api does not listen on its submission port 2587"; }
+swaks --server 127.0.0.1 --port "$EMAILRELAY_SUBMISSION_PORT" --tls --auth PLAIN \
+  --auth-user apikey --auth-password "$BOOTSTRAP_KEY" --ehlo smoke.client \
+  --from relay@submission.example --to submitted@submission.example \
+  --header "Subject: container smoke, submission" --body "Submitted by scripts/container-smoke.sh over SMTP." \
+  > "$RUN/swaks.log" 2>&1 || { cat "$RUN/swaks.log" >&2; fail "swaks: the submission was refused (log: $RUN/swaks.log)"; }
+# The reply to the end of DATA is the last 250 swaks printed; API.md: it carries the email id.
+reply=$(grep -E '^ *<[-~] +250 ' "$RUN/swaks.log" | tail -n 1)
+id=$(printf '%s' "$reply" | grep -oiE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -n 1 || true)
+[ -n "$id" ] || { cat "$RUN/swaks.log" >&2; fail "the 250 reply to DATA carries no email id: $reply"; }
+for _ in $(seq 1 120); do
+  record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
+  case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
+  sleep 0.5
+done
+case "$record" in *'"status":"delivered"'*) ;; *) fail "submitted email $id not delivered: $record" ;; esac
+compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=submitted@submission.example" \
+  || fail "the SMTP sink did not log the submitted message"
+log "email $id submitted over SMTP (reply: ${reply#*250 }) and delivered"
+step_done "SMTP submission delivered"
 
 # Dkim__MasterKey reaches the api (it seals the key it makes) and the sender (it opens it to sign).
 # There is no DNS for smoke.example here, so the domain is marked verified in the database, as a

@@ -82,13 +82,15 @@ CONF
 if ! command -v curl >/dev/null; then need_root curl; apt_install curl ca-certificates; fi
 
 # The tools the integration tests run for real: dnsmasq (the test DNS server), Postfix (the interop
-# peer, run as a private instance per test), python3-dkim and python3-dnspython (dkimverify, an
+# peer, run as a private instance per test; libsasl2-modules gives it AUTH PLAIN as a client of
+# our submission port), python3-dkim and python3-dnspython (dkimverify, an
 # implementation we did not write, checks our signatures). Installing postfix must not start the
 # system's Postfix: policy-rc.d refuses every service start during the install, and debconf is
 # answered beforehand so nothing asks.
 test_tools=()
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || test_tools+=(dnsmasq-base)
 [ -x /usr/sbin/postfix ] || test_tools+=(postfix)
+dpkg -s libsasl2-modules >/dev/null 2>&1 || test_tools+=(libsasl2-modules)
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || test_tools+=(python3-dkim)
 /usr/bin/python3 -c 'import dns.resolver' 2>/dev/null || test_tools+=(python3-dnspython)
 if [ ${#test_tools[@]} -gt 0 ]; then

@@ -46,6 +46,9 @@ for i in $(seq 1 "$SENDERS"); do add "$(numbered sender "$i")" $((SENDER_PORT + 
 add tracking "$TRACKING_PORT"
 # Not a process of its own, but a port tracking takes: checked with the others.
 [ "${Bounces__Domain-bounces.localhost}" != "" ] && PORTS[bounces]=$BOUNCE_PORT
+# Nor are the API's SMTP submission ports (the first API takes them; with more APIs see below).
+[ "${Submission__Port:-2587}" != 0 ] && PORTS[submission]=${Submission__Port:-2587}
+[ "${Submission__ImplicitTlsPort:-2465}" != 0 ] && PORTS[submission-tls]=${Submission__ImplicitTlsPort:-2465}
 
 # A port already taken is refused before anything starts, naming it: otherwise whatever holds it
 # answers the readiness check in place of the new process, whose crash then goes unnoticed.
@@ -64,7 +67,8 @@ check_ports() {
     fi
   done
   [ -z "$taken" ] || fail "cannot start:$taken
-stop what holds it, or choose other ports (API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT, BOUNCE_PORT)"
+stop what holds it, or choose other ports (API_PORT, SENDER_PORT, TRACKING_PORT, CATCHER_PORT, BOUNCE_PORT,
+Submission__Port, Submission__ImplicitTlsPort)"
 }
 
 [ -f "$RUN/pids" ] && { log "stopping the previous run first"; bash scripts/stop.sh; }
@@ -106,6 +110,22 @@ if [ -z "${Dkim__MasterKey:-}" ]; then
   Dkim__MasterKey=$(cat "$RUN/dkim-master-key")
 fi
 export Dkim__MasterKey
+# SMTP submission (the API's listener): STARTTLS on 2587, implicit TLS on 2465, loopback only, with a
+# self-signed certificate generated once per checkout into .run/ (this machine only; clients must
+# accept it or trust .run/submission-cert.pem). Submission__Port=0 turns the listener off.
+export Submission__Port=${Submission__Port:-2587} Submission__ImplicitTlsPort=${Submission__ImplicitTlsPort:-2465}
+export Submission__ListenAddress=${Submission__ListenAddress:-127.0.0.1}
+if [ -z "${Submission__CertificatePath:-}" ]; then
+  if [ ! -s "$RUN/submission-cert.pem" ] || [ ! -s "$RUN/submission-key.pem" ]; then
+    log "generating a self-signed certificate for the submission listener (.run/submission-cert.pem)"
+    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$RUN/submission-key.pem" -out "$RUN/submission-cert.pem" 2>/dev/null) \
+      || fail "openssl could not make the submission certificate"
+  fi
+  Submission__CertificatePath=$RUN/submission-cert.pem Submission__KeyPath=$RUN/submission-key.pem
+fi
+export Submission__CertificatePath Submission__KeyPath=${Submission__KeyPath:-}
 
 log "migrating the schema"
 dotnet "$(bin services/EmailRelay.Api)" migrate
@@ -128,7 +148,10 @@ fi
 url() { echo "http://127.0.0.1:${PORTS[$1]}"; }
 for name in "${NAMES[@]}"; do
   case "$name" in
-    api*) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Api)" ;;
+    # Only the first API listens for SMTP submission: two processes cannot share its ports here.
+    api) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Api)" ;;
+    api-*) ASPNETCORE_URLS=$(url "$name") Submission__Port=0 Submission__ImplicitTlsPort=0 \
+             launch "$name" "$(bin services/EmailRelay.Api)" ;;
     sender*) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Sender)" ;;
     tracking) ASPNETCORE_URLS=$(url "$name") launch "$name" "$(bin services/EmailRelay.Tracking)" ;;
   esac
@@ -155,6 +178,10 @@ if [ -n "$Bounces__Domain" ]; then
   for _ in $(seq 1 40); do timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null && break; sleep 0.25; done
   timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$Bounces__Port" 2>/dev/null || fail "the bounce listener is not on port $Bounces__Port (log: .run/logs/tracking.log)"
 fi
+for p in "$Submission__Port" "$Submission__ImplicitTlsPort"; do
+  [ "$p" = 0 ] || timeout 1 bash -c "exec 3<>/dev/tcp/$Submission__ListenAddress/$p" 2>/dev/null \
+    || fail "the API does not listen for SMTP submission on $Submission__ListenAddress:$p (log: .run/logs/api.log)"
+done
 log "ready: ${NAMES[*]}"
 
 auth=(-H "Authorization: Bearer $Auth__BootstrapKey")
@@ -193,4 +220,10 @@ if [ -n "$Bounces__Domain" ]; then
   bounces        smtp://$Bounces__ListenAddress:$Bounces__Port   (tracking's listener for DSNs and complaints to *@$Bounces__Domain;
                  inspect a report offline with: scripts/emailrelay.sh parse-bounce FILE)
 BOUNCES
+fi
+if [ "$Submission__Port" != 0 ] || [ "$Submission__ImplicitTlsPort" != 0 ]; then
+  cat <<SUBMISSION
+  SMTP submission: $Submission__ListenAddress:$Submission__Port (STARTTLS) and :$Submission__ImplicitTlsPort (TLS), user apikey, password an API key
+                 (certificate: $Submission__CertificatePath)
+SUBMISSION
 fi

@@ -5,6 +5,7 @@ using EmailRelay.Api.Emails;
 using EmailRelay.Api.Events;
 using EmailRelay.Api.Extensions;
 using EmailRelay.Api.Projects;
+using EmailRelay.Api.Submission;
 using EmailRelay.Api.Suppressions;
 using EmailRelay.Api.Webhooks;
 using EmailRelay.ServiceDefaults;
@@ -20,6 +21,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddServiceDefaults();
 builder.AddApiServices();
 builder.Services.AddWebhooksApi(builder.Configuration);
+builder.Services.AddSubmission(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();

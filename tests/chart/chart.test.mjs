@@ -113,6 +113,12 @@ for (const [name, objs] of Object.entries(renders)) {
       for (const c of containers(spec)) {
         for (const e of c.env ?? []) {
           if (!sensitive.test(e.name)) continue;
+          if (/Path$/.test(e.name)) {
+            // A file path (Submission__KeyPath): the file must come from a mounted Secret.
+            const mount = (c.volumeMounts ?? []).find((m) => e.value?.startsWith(m.mountPath + "/"));
+            assert.ok(mount && spec.volumes.find((v) => v.name === mount.name)?.secret, `${id}: env ${e.name} points into a mounted Secret`);
+            continue;
+          }
           assert.equal(e.value, undefined, `${id}: env ${e.name} has a literal value`);
           assert.ok(e.valueFrom?.secretKeyRef?.name && e.valueFrom.secretKeyRef.key, `${id}: env ${e.name} must come from a secretKeyRef`);
         }
@@ -208,7 +214,7 @@ test("all features: sender grace follows the configured grace and command timeou
   assert.equal(one(objs, "Deployment", "-sender").spec.template.spec.terminationGracePeriodSeconds, 30 + 300 + 10 + 20);
   const values = parse(readFileSync(allFeatures, "utf8"));
   const secrets = [values.postgres.password, values.rabbitmq.password, values.auth.bootstrapKey, values.delivery.smarthost.password,
-    values.bounces.secret, values.dkim.masterKey, values.delivery.routes.partner.password];
+    values.bounces.secret, values.dkim.masterKey, values.delivery.routes.partner.password, values.submission.tls.key];
   for (const o of objs.filter((x) => x.kind !== "Secret")) {
     const text = JSON.stringify(o);
     for (const s of secrets) {
@@ -277,7 +283,9 @@ test("values.schema.json catches typos, wrong types and unpinned images", () => 
     ["--set", "delivery.mode=mx"], ["--set", "delivery.direct.tls=maybe"], ["--set", "dkim.masterKey=not-base64-of-32-bytes"],
     ["--set", "delivery.routes.x.host=smtp.example.com"], ["--set", "delivery.routes.x.domains=a.example,delivery.routes.x.host=h,delivery.routes.x.prot=1"],
     ["--set", "senders.requireVerifiedDomain=maybe"], ["--set", "delivery.limits.backoffMax=1h"],
-    ["--set", "delivery.limits.destinations.x.maxConnectionsPerHost=3"]]) {
+    ["--set", "delivery.limits.destinations.x.maxConnectionsPerHost=3"], ["--set", "submission.enabled=yes"],
+    ["--set", "submission.service.type=External"], ["--set", "submission.containerPort=587"], ["--set", "submission.maxConections=5"],
+    ["--set", "submission.failedAuthWindow=15m"], ["--set", "submission.tls.cert=not-a-pem"]]) {
     const r = helmTemplate(args);
     assert.notEqual(r.status, 0, `helm template ${args.join(" ")} should fail`);
     assert.match(r.stderr, /schema|not allowed|must|invalid|does not match/i, `${args.join(" ")}: ${r.stderr}`);
@@ -290,6 +298,8 @@ test("contradictory settings stop the render with a message naming them", () => 
     [["--set", "delivery.smarthost.username=u", "--set", "delivery.smarthost.password=p"], /tls=required/],
     [["--set", "delivery.smarthost.username=u", "--set", "delivery.smarthost.tls=required"], /smarthost\.password/],
     [["--set", "keda.enabled=true", "--set", "rabbitmq.existingSecret=mq"], /keda\.hostSecret/],
+    [["--set", "submission.enabled=true"], /submission\.tls\.existingSecret/],
+    [["--set", "submission.enabled=true", "--set", "submission.tls.existingSecret=c", "--set-string", "submission.tls.key=-----BEGIN PRIVATE KEY-----"], /either existingSecret or cert \+ key/],
     [["--set", "delivery.routes.p.domains=p.example,delivery.routes.p.host=h,delivery.routes.p.username=u,delivery.routes.p.password=x"], /delivery\.routes\.p requires its tls=required/],
     [["--set", "delivery.routes.p.domains=p.example,delivery.routes.p.host=h,delivery.routes.p.tls=required,delivery.routes.p.username=u"], /delivery\.routes\.p\.username is set/],
   ]) {
@@ -323,6 +333,9 @@ test("NOTES.txt lists the settings a real install still lacks, and none once the
     assert.match(bare, /terminationGracePeriodSeconds=170/);
     for (const f of [allFeatures, existingSecrets]) assert.doesNotMatch(text("-f", f), /ACTION REQUIRED/);
     assert.match(text("-f", allFeatures), /MX of bounces\.example\.com/);
+    assert.match(text("-f", allFeatures), /SMTP submission: Service rel-email-relay-submission, port 587 \(STARTTLS\) and 465 \(TLS\);\s+user apikey, password an API key/);
+    assert.match(text("-f", existingSecrets), /port 587 \(STARTTLS\);\s+user apikey.*Secret submission-cert/);
+    assert.doesNotMatch(bare, /SMTP submission/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -361,4 +374,76 @@ test("delivery settings: mode, direct port and TLS, DNS servers, routes and send
     const env = one(renders["all features"], "Deployment", c).spec.template.spec.containers[0].env;
     assert.ok(env.some((e) => e.name === "Dkim__MasterKey" && e.valueFrom?.secretKeyRef), `${c} gets Dkim__MasterKey from a Secret`);
   }
+});
+
+// SMTP submission: the api pods' listener behind a Service of its own, the certificate a mounted
+// kubernetes.io/tls Secret, the Submission__* settings only in the api container.
+const submissionEnv = (objs) => Object.fromEntries(one(objs, "Deployment", "-api").spec.template.spec.containers[0].env
+  .filter((e) => e.name.startsWith("Submission__")).map((e) => [e.name, e.value]));
+
+test("submission off by default: no Service, Secret, ports, settings or mounts", () => {
+  const objs = renders.defaults;
+  assert.equal(find(objs, "Service", "-submission").length, 0);
+  assert.equal(find(objs, "Secret", "-submission-tls").length, 0);
+  const api = one(objs, "Deployment", "-api").spec.template.spec;
+  assert.deepEqual(api.containers[0].ports.map((p) => p.name), ["http"]);
+  assert.deepEqual(submissionEnv(objs), {});
+  assert.ok(!api.volumes.some((v) => v.secret), "no secret volume");
+  assert.ok(!JSON.stringify(one(objs, "ConfigMap", "email-relay").data).includes("Submission__"), "nothing in the shared ConfigMap");
+});
+
+test("all features: submission Service 587/465 onto the api's 2587/2465, certificate mounted read-only, limits set", () => {
+  const objs = renders["all features"];
+  const values = parse(readFileSync(allFeatures, "utf8"));
+  const svc = one(objs, "Service", "-submission");
+  assert.equal(svc.spec.type, "LoadBalancer");
+  assert.equal(svc.spec.externalTrafficPolicy, "Local");
+  assert.deepEqual(svc.spec.loadBalancerSourceRanges, ["198.51.100.0/24"]);
+  assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
+  assert.deepEqual(svc.spec.selector, one(objs, "Deployment", "-api").spec.selector.matchLabels, "selects the api pods");
+  const pod = one(objs, "Deployment", "-api").spec.template.spec;
+  const api = pod.containers[0];
+  const byPort = Object.fromEntries(svc.spec.ports.map((p) => [p.port, api.ports.find((c) => c.name === p.targetPort)?.containerPort]));
+  assert.deepEqual(byPort, { 587: 2587, 465: 2465 });
+  const env = submissionEnv(objs);
+  assert.deepEqual(env, {
+    Submission__Port: "2587", Submission__ImplicitTlsPort: "2465", Submission__ListenAddress: "0.0.0.0",
+    Submission__CertificatePath: "/etc/emailrelay/submission-tls/tls.crt", Submission__KeyPath: "/etc/emailrelay/submission-tls/tls.key",
+    Submission__Hostname: "smtp.relay.example.com", Submission__MaxConnections: "300", Submission__MaxConnectionsPerAddress: "10",
+    Submission__FailedAuthLimit: "5", Submission__FailedAuthWindow: "00:30:00",
+  });
+  const mount = api.volumeMounts.find((m) => env.Submission__CertificatePath.startsWith(m.mountPath + "/"));
+  assert.equal(mount?.readOnly, true, "the certificate directory is mounted read-only");
+  const secret = one(objs, "Secret", "-submission-tls");
+  assert.equal(pod.volumes.find((v) => v.name === mount.name).secret.secretName, secret.metadata.name);
+  assert.equal(secret.type, "kubernetes.io/tls");
+  assert.equal(Buffer.from(secret.data["tls.crt"], "base64").toString(), values.submission.tls.cert);
+  assert.equal(Buffer.from(secret.data["tls.key"], "base64").toString(), values.submission.tls.key);
+  for (const c of ["-sender", "-tracking"]) {
+    const spec = one(objs, "Deployment", c).spec.template.spec;
+    assert.ok(!(spec.containers[0].env ?? []).some((e) => e.name.startsWith("Submission__")), `${c} gets no submission settings`);
+    assert.ok(!spec.volumes.some((v) => v.secret), `${c} mounts no certificate`);
+  }
+  // The NetworkPolicy lets the submission peers reach both container ports, and nothing else of theirs.
+  const rule = one(objs, "NetworkPolicy", "-api").spec.ingress.find((r) => r.ports.some((p) => p.port === 2587));
+  assert.deepEqual(rule.ports.map((p) => p.port).sort(), [2465, 2587]);
+  assert.deepEqual(rule.from, values.networkPolicy.submissionFrom);
+  // A new certificate restarts the api pods; the others are not touched.
+  const annotations = (o) => one(o, "Deployment", "-api").spec.template.metadata.annotations["checksum/submission-tls"];
+  const renewed = render("-f", allFeatures, "--set-string", "submission.tls.cert=-----BEGIN CERTIFICATE-----\nrenewed\n-----END CERTIFICATE-----");
+  assert.ok(annotations(objs));
+  assert.notEqual(annotations(renewed), annotations(objs));
+});
+
+test("existing secrets: submission certificate from the given kubernetes.io/tls Secret, NodePort, no 465 when implicitTls is off", () => {
+  const objs = renders["existing secrets"];
+  const pod = one(objs, "Deployment", "-api").spec.template.spec;
+  const certVolume = pod.volumes.find((v) => v.secret);
+  assert.equal(certVolume.secret.secretName, "submission-cert");
+  const svc = one(objs, "Service", "-submission");
+  assert.equal(svc.spec.type, "NodePort");
+  assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort, p.nodePort]), [[587, "submission", 30587]]);
+  assert.deepEqual(pod.containers[0].ports.map((p) => p.name), ["http", "submission"]);
+  assert.equal(submissionEnv(objs).Submission__ImplicitTlsPort, "0");
+  assert.equal(pod.containers[0].env.find((e) => e.name === "Submission__Hostname"), undefined, "no hostname: the pod's own");
 });

@@ -205,3 +205,36 @@ fail (and log an error on every new connection); extraParameters may set it back
 - dkim.masterKey (or dkim.existingSecret): without it no sending domain can be added{{ if $v.senders.requireVerifiedDomain }}, so nothing can be sent{{ end }}
 {{- end }}
 {{- end -}}
+
+{{/* The kubernetes.io/tls Secret of the SMTP submission listener: the user's or the chart's own. */}}
+{{- define "email-relay.submissionTlsSecret" -}}
+{{- default (printf "%s-submission-tls" (include "email-relay.fullname" .)) .Values.submission.tls.existingSecret -}}
+{{- end -}}
+
+{{/* The api container's SMTP submission settings (submission.enabled); the certificate from the
+mounted kubernetes.io/tls Secret. */}}
+{{- define "email-relay.submissionEnv" -}}
+{{- $s := .Values.submission -}}
+- name: Submission__Port
+  value: {{ $s.containerPort | quote }}
+- name: Submission__ImplicitTlsPort
+  value: {{ ternary $s.implicitTlsContainerPort 0 $s.implicitTls | quote }}
+- name: Submission__ListenAddress
+  value: "0.0.0.0"
+- name: Submission__CertificatePath
+  value: /etc/emailrelay/submission-tls/tls.crt
+- name: Submission__KeyPath
+  value: /etc/emailrelay/submission-tls/tls.key
+{{- with $s.hostname }}
+- name: Submission__Hostname
+  value: {{ . | quote }}
+{{- end }}
+- name: Submission__MaxConnections
+  value: {{ $s.maxConnections | quote }}
+- name: Submission__MaxConnectionsPerAddress
+  value: {{ $s.maxConnectionsPerAddress | quote }}
+- name: Submission__FailedAuthLimit
+  value: {{ $s.failedAuthLimit | quote }}
+- name: Submission__FailedAuthWindow
+  value: {{ $s.failedAuthWindow | quote }}
+{{- end -}}

@@ -113,7 +113,8 @@ public sealed class EmailValidator(TimeProvider time)
         }
     }
 
-    private static void ValidateTags(List<string?>? tags, ValidationErrors errors)
+    /// <summary>The tag rules, shared with SMTP submission's X-EmailRelay-Tags.</summary>
+    internal static void ValidateTags(List<string?>? tags, ValidationErrors errors)
     {
         if (tags is null)
         {
@@ -133,7 +134,8 @@ public sealed class EmailValidator(TimeProvider time)
         }
     }
 
-    private static void ValidateMetadata(Dictionary<string, string?>? metadata, ValidationErrors errors)
+    /// <summary>The metadata rules, shared with SMTP submission's X-EmailRelay-Metadata.</summary>
+    internal static void ValidateMetadata(Dictionary<string, string?>? metadata, ValidationErrors errors)
     {
         if (metadata is null)
         {

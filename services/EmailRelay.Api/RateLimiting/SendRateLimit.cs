@@ -19,15 +19,28 @@ public sealed class SendRateLimit(ProjectRateLimiter limiter, IMeterFactory mete
     /// </summary>
     public async Task<IResult?> CheckAsync(HttpContext context, Guid projectId, int emails, CancellationToken cancellationToken)
     {
-        var decision = await limiter.AcquireAsync(projectId, emails, cancellationToken);
+        var decision = await AcquireAsync(projectId, emails, cancellationToken);
         RateLimitHeaders.Write(context.Response.Headers, decision);
         if (decision.Admitted)
         {
             return null;
         }
-        _refused.Add(emails);
         return TypedResults.Problem(QuotaExceeded.Problem(RateLimitHeaders.EmailsPolicy, "Send rate exceeded",
             string.Create(CultureInfo.InvariantCulture,
                 $"This project may send {decision.PerSecond:G} emails per second, {decision.Burst} at once; {decision.Remaining} may be sent now and this request has {emails}. Nothing was stored: retry after {decision.RetryAfterSeconds} s.")));
+    }
+
+    /// <summary>
+    /// The same check without HTTP (SMTP submission): takes <paramref name="emails"/> from the
+    /// project's bucket and counts a refusal; the caller words the answer.
+    /// </summary>
+    public async Task<RateLimitDecision> AcquireAsync(Guid projectId, int emails, CancellationToken cancellationToken)
+    {
+        var decision = await limiter.AcquireAsync(projectId, emails, cancellationToken);
+        if (!decision.Admitted)
+        {
+            _refused.Add(emails);
+        }
+        return decision;
     }
 }

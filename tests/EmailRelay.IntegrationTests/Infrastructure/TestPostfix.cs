@@ -37,7 +37,8 @@ public sealed class TestPostfix : IAsyncDisposable
     /// <summary>Postfix's own log (maillog_file), for a failing test's output.</summary>
     public string Log => File.Exists(Path.Combine(_directory, "maillog")) ? File.ReadAllText(Path.Combine(_directory, "maillog")) : "";
 
-    public static async Task<TestPostfix> StartAsync(string domain)
+    /// <param name="settings">main.cf parameters set over the defaults below (postconf -e), e.g. a relayhost with SASL.</param>
+    public static async Task<TestPostfix> StartAsync(string domain, IReadOnlyDictionary<string, string>? settings = null)
     {
         if (!File.Exists("/usr/sbin/postfix"))
         {
@@ -53,6 +54,12 @@ public sealed class TestPostfix : IAsyncDisposable
         try
         {
             await postfix.ConfigureAsync();
+            // main.cf is written without a final line end; postconf -e would append to its last line.
+            await File.AppendAllTextAsync(Path.Combine(postfix.ConfigDirectory, "main.cf"), "\n");
+            foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            {
+                await RunAsync("postconf", "-c", postfix.ConfigDirectory, "-e", $"{name} = {value}");
+            }
             await RunAsync("postfix", "-c", postfix.ConfigDirectory, "check");
             await RunAsync("postfix", "-c", postfix.ConfigDirectory, "start");
             await postfix.WaitUntilListeningAsync();
