@@ -13,6 +13,11 @@
 #   N2K (20000), N20K (10000)  emails per run;  CONC (32) concurrent single POSTs;
 #   BATCH_CONC (4) concurrent /batch calls of 100;  PF_CONC (20) smtp-source sessions;
 #   PEER=0 skips the Postfix runs (while profiling EmailRelay alone).
+#   The peer's throughput runs go first, before any EmailRelay process starts, so Postfix is
+#   measured at its best. The latency rows come from a separate, paced pass on each side: 2 KB
+#   single sends offered at Postfix's accepted rate (PACE_RATE overrides it; without the peer the
+#   pass needs PACE_RATE) for PACE_SECONDS (20) from PACE_CONC (32) connections, open loop
+#   (bench/paced.py).
 #   DKIM=0 sends unsigned: by default the benchmark's sending domain (relay.bench) is a verified
 #   sending domain with an active key, so every message is DKIM-signed at send time and every
 #   accept checks the from domain (Senders__RequireVerifiedDomain=true).
@@ -32,6 +37,8 @@ CONC=${CONC:-32}; BATCH_CONC=${BATCH_CONC:-4}; PF_CONC=${PF_CONC:-20}
 API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${TRACKING_PORT:-18182}
 SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}; HOOK_PORT=${HOOK_PORT:-18199}
 SUB_PORT=${SUB_PORT:-12587}; SUB_CONC=${SUB_CONC:-32}
+PACE_SECONDS=${PACE_SECONDS:-20}; PACE_CONC=${PACE_CONC:-32}
+[ -n "$SMOKE" ] && PACE_SECONDS=2
 RUN=$ROOT/.run/bench
 OUT=$ROOT/bench/results
 KEY=er_bench_0123456789abcdefghijklmnopqrstuv
@@ -107,6 +114,14 @@ ticks() { # total utime+stime (+ reaped children with "children") of the given p
 HZ=$(getconf CLK_TCK)
 pg_pids() { pgrep -u postgres | tr '\n' ' '; }
 rabbit_pids() { pgrep -f beam.smp | tr '\n' ' '; }
+
+# ------------------------------------------------------------------ the peer: Postfix, alone
+PEER_RUNS=""; [ -z "$SMOKE" ] && [ "${PEER:-1}" = 1 ] && PEER_RUNS=1
+if [ -n "$PEER_RUNS" ]; then
+  bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" >> "$RUN/results"
+fi
+PACE_RATE=${PACE_RATE:-$(awk '$1 == "pf.2k.accept_rate" {printf "%d", $2}' "$RUN/results")}
+[ -z "$PACE_RATE" ] && [ -n "$SMOKE" ] && PACE_RATE=50
 
 # ------------------------------------------------------------------ EmailRelay
 psql_admin() { PGPASSWORD=relay psql -h 127.0.0.1 -U relay -d relay -qtAc "$1"; }
@@ -190,6 +205,7 @@ relay_run() { # name path body emails emails-per-request concurrency
   result "er.$name.pg_cpu" "$(calc "($pg1 - $pg0) / $HZ / ($t2 - $t0)")"
   result "er.$name.rabbit_cpu" "$(calc "($rb1 - $rb0) / $HZ / ($t2 - $t0)")"
   result "er.$name.relay_cpu" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) / $HZ / ($t2 - $t0)")"
+  result "er.$name.cpu_ms_per_email" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) * 1000 / $HZ / $emails")"
   log "$(printf '%-10s %6s emails: accepted %8.0f/s  delivered %8.0f/s  p50 %7s ms  p99 %7s ms' "$name" "$emails" \
     "$(calc "$emails / ($t1 - $t0)")" "$(calc "$emails / ($t2 - $t0)")" "$p50" "$p99")"
   # Let stragglers (duplicates the sink refused after its count) settle before the next run.
@@ -236,6 +252,20 @@ if [ "${SUBMISSION:-1}" = 1 ]; then
   sub_run smtp.2k 2048 "$N2K"
 fi
 
+# The latency pass: single 2 KB POSTs offered at the peer's accepted rate, open loop.
+if [ -n "$PACE_RATE" ]; then
+  paced_emails=$(awk "BEGIN { printf \"%d\", $PACE_RATE * $PACE_SECONDS }")
+  start_sink "$paced_emails"
+  read -r sent ok p50 p99 max late < <("$PY" bench/paced.py http 127.0.0.1 "$API_PORT" "$PACE_RATE" "$PACE_SECONDS" "$PACE_CONC" \
+    "$RUN/email-2048.json" "$KEY" 2> "$RUN/logs/paced.err") || { tail -n 5 "$RUN/logs/paced.err" >&2; fail "paced: the driver failed"; }
+  [ "$ok" = "$sent" ] || { tail -n 5 "$RUN/logs/paced.err" >&2; fail "paced: $ok of $sent requests answered 2xx"; }
+  wait_sink 600 || fail "paced: the sink did not receive $paced_emails messages in 600 s"
+  result er.paced.rate "$PACE_RATE"; result er.paced.n "$sent"; result er.paced.late "$late"
+  result er.paced.p50 "$p50"; result er.paced.p99 "$p99"; result er.paced.max "$max"
+  log "$(printf 'paced      %6s emails at %s/s: p50 %7s ms  p99 %7s ms  max %7s ms (%s sent late)' "$sent" "$PACE_RATE" "$p50" "$p99" "$max" "$late")"
+  for _ in $(seq 1 100); do [ "$(open_recipients)" = 0 ] && break; sleep 0.1; done
+fi
+
 if [ "${WEBHOOKS:-1}" = 1 ]; then
   node bench/webhook-sink.mjs "$HOOK_PORT" > "$RUN/logs/webhook-sink.log" 2>&1 &
   PIDS+=($!)
@@ -265,9 +295,9 @@ done
 result er.rss.total "$(calc "$total / 1024")"
 cleanup; PIDS=()
 
-# ------------------------------------------------------------------ the peer: Postfix
-if [ -z "$SMOKE" ] && [ "${PEER:-1}" = 1 ]; then
-  bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" >> "$RUN/results"
+# ------------------------------------------------------------------ the peer's latency pass
+if [ -n "$PEER_RUNS" ]; then
+  bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" "$PACE_RATE" "$PACE_SECONDS" "$PACE_CONC" >> "$RUN/results"
 fi
 
 # ------------------------------------------------------------------ report
