@@ -123,6 +123,13 @@ public sealed class SubmissionPreparer(TimeProvider time)
             errors.Add("From", "The message has no From field.");
             return null;
         }
+        // Only the first would be checked against the project's verified domains, while a reader
+        // may show another: a key for one domain must not put a second sender on the message.
+        if (headers.Count(h => h.Id == HeaderId.From) > 1)
+        {
+            errors.Add("From", "The message must have exactly one From field (RFC 5322 §3.6).");
+            return null;
+        }
         if (!InternetAddressList.TryParse(Parser, headers[index].RawValue, out var list) || list.Mailboxes.Count() != 1)
         {
             errors.Add("From", "The From field must hold exactly one mailbox.");
