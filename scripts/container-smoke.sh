@@ -240,18 +240,22 @@ step "sending an email through the API"
 BOOTSTRAP_KEY=$(compose config | sed -n 's/^ *Auth__BootstrapKey: *//p' | head -n 1 | tr -d "'\"")
 [ -n "$BOOTSTRAP_KEY" ] || fail "no Auth__BootstrapKey in the compose configuration"
 auth=(-H "Authorization: Bearer $BOOTSTRAP_KEY")
+# Waits up to 60 s for email $1 to reach a final status; fails with $2 unless it is delivered.
+wait_delivered() {
+  local record=""
+  for _ in $(seq 1 120); do
+    record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$1" || true)
+    case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
+    sleep 0.5
+  done
+  case "$record" in *'"status":"delivered"'*) ;; *) fail "$2 $1 not delivered: $record" ;; esac
+}
 accepted=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' -X POST "$API/v1/emails" \
   -d '{"from": "EmailRelay <relay@unsigned.example>", "to": ["You <you@smoke.example>"], "subject": "container smoke", "text": "Sent by scripts/container-smoke.sh."}') \
   || fail "the email was not accepted"
 id=$(printf '%s' "$accepted" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 [ -n "$id" ] || fail "no id in the answer: $accepted"
-record=""
-for _ in $(seq 1 120); do
-  record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
-  case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
-  sleep 0.5
-done
-case "$record" in *'"status":"delivered"'*) ;; *) fail "email $id not delivered: $record" ;; esac
+wait_delivered "$id" "email"
 log "email $id delivered"
 compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=you@smoke.example" \
   || fail "the SMTP sink (the mailpit service) did not log the message"
@@ -281,12 +285,7 @@ swaks --server 127.0.0.1 --port "$EMAILRELAY_SUBMISSION_PORT" --tls --auth PLAIN
 reply=$(grep -E '^ *<[-~] +250 ' "$RUN/swaks.log" | tail -n 1)
 id=$(printf '%s' "$reply" | grep -oiE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -n 1 || true)
 [ -n "$id" ] || { cat "$RUN/swaks.log" >&2; fail "the 250 reply to DATA carries no email id: $reply"; }
-for _ in $(seq 1 120); do
-  record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
-  case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
-  sleep 0.5
-done
-case "$record" in *'"status":"delivered"'*) ;; *) fail "submitted email $id not delivered: $record" ;; esac
+wait_delivered "$id" "submitted email"
 compose logs --no-color mailpit 2>/dev/null | grep -q "accepted .*to=submitted@submission.example" \
   || fail "the SMTP sink did not log the submitted message"
 log "email $id submitted over SMTP (reply: ${reply#*250 }) and delivered"
@@ -309,12 +308,7 @@ accepted=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' -X POST "$
   -d '{"from": "EmailRelay <relay@smoke.example>", "to": ["signed@smoke.example"], "subject": "container smoke, signed", "text": "Signed in a container."}') \
   || fail "the signed email was not accepted"
 id=$(printf '%s' "$accepted" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-for _ in $(seq 1 120); do
-  record=$(curl -fsS "${auth[@]}" "$API/v1/emails/$id" || true)
-  case "$record" in *'"status":"delivered"'*|*'"status":"bounced"'*|*'"status":"failed"'*) break ;; esac
-  sleep 0.5
-done
-case "$record" in *'"status":"delivered"'*) ;; *) fail "signed email $id not delivered: $record" ;; esac
+wait_delivered "$id" "signed email"
 compose exec -T mailpit sh -c 'grep -l "container smoke, signed" /tmp/mail/*.eml | head -n 1 | xargs cat' > "$RUN/signed.eml" \
   || fail "the SMTP sink did not keep the signed message"
 grep -q '^DKIM-Signature: .*d=smoke.example' "$RUN/signed.eml" || grep -A3 '^DKIM-Signature' "$RUN/signed.eml" | tr -d '\r\n\t ' | grep -q 'd=smoke.example' \

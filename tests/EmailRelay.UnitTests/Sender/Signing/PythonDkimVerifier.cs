@@ -1,33 +1,17 @@
-using System.Diagnostics;
+using EmailRelay.Tests.DkimVerify;
 
 namespace EmailRelay.UnitTests.Sender.Signing;
 
 /// <summary>
-/// Runs tests/dkim-verify/verify.py (Debian's python3-dkim) on a message: the verdict of an
-/// implementation we did not write.
+/// Debian's python3-dkim on a message (<see cref="DkimVerifyScript"/>), with the key record given:
+/// the verdict of an implementation we did not write.
 /// </summary>
 public static class PythonDkimVerifier
 {
     public static async Task<(int ExitCode, string Output)> VerifyAsync(byte[] message, string keyName, string keyRecord)
     {
-        var script = Path.Combine(RepositoryRoot(), "tests", "dkim-verify", "verify.py");
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { script, "--txt", keyName, keyRecord, "-" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.BaseStream.WriteAsync(message);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, $"{(await stdout).Trim()}\n{await stderr}");
+        var (exitCode, stdout, stderr) = await DkimVerifyScript.RunAsync(RepositoryRoot(), message, "--txt", keyName, keyRecord);
+        return (exitCode, $"{stdout}\n{stderr}");
     }
 
     private static string RepositoryRoot()
