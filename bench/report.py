@@ -53,6 +53,8 @@ ROWS = [
     ("peak RSS MB, api", "er.rss.api", None, 0, True),
     ("peak RSS MB, sender", "er.rss.sender", None, 0, True),
     ("peak RSS MB, tracking", "er.rss.tracking", None, 0, True),
+    ("peak RSS MB, api (2nd process)", "er.rss.api2", None, 0, True),
+    ("peak RSS MB, sender (2nd process)", "er.rss.sender2", None, 0, True),
     ("peak RSS MB, all processes", "er.rss.total", "pf.rss.total", 0, True),
     ("PostgreSQL CPU, cores (single 2 KB run)", "er.single.2k.pg_cpu", None, 2, True),
     ("RabbitMQ CPU, cores (single 2 KB run)", "er.single.2k.rabbit_cpu", None, 2, True),
