@@ -144,6 +144,10 @@ export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Pass
 export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
 export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
 export Logging__LogLevel__Default=Warning
+# The same number of connections to the sink as the peer's Postfix (default_destination_concurrency_limit
+# = 50 in bench/peer-postfix.sh), and consumers enough to keep them busy while others wait on
+# PostgreSQL; the defaults (20 connections, 32 consumers) left the sender waiting, not working.
+export Delivery__Smarthost__MaxConnections=${SMARTHOST_CONNECTIONS:-50} Sender__ConcurrentDeliveries=${SENDER_CONSUMERS:-64}
 # Throughput is measured, not the limits: set them out of reach. The bucket is still checked on
 # every send, so its cost is in the figures.
 export RateLimits__PerSecond=1000000 RateLimits__Burst=1000000 RateLimits__ConcurrentRequestsPerKey=1024
@@ -330,7 +334,7 @@ fi
 {
   echo "date $(date -u +%FT%TZ)"
   echo "machine $(nproc)-core $(uname -m), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-  echo "setup api x$APIS, sender x$SENDERS, tracking x1; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
+  echo "setup api x$APIS, sender x$SENDERS ($Sender__ConcurrentDeliveries consumers, $Delivery__Smarthost__MaxConnections connections to the sink each), tracking x1; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
   echo "mode $([ -n "$SMOKE" ] && echo smoke || echo full)"
 } >> "$RUN/results"
 json="$OUT/$(date -u +%Y%m%dT%H%M%SZ)$([ -n "$SMOKE" ] && echo -smoke).json"
