@@ -11,7 +11,22 @@ public static class MessageStatusSql
     /// next_attempt_at and leased_until — giving one row: status, next_dispatch_at.
     /// </summary>
     public static string Aggregate(string recipients) => $"""
-        SELECT CASE
+        SELECT {Status}
+        FROM {recipients}
+        """;
+
+    /// <summary>
+    /// The same per message, over a relation that also has message_id: one row per message,
+    /// message_id, status, next_dispatch_at.
+    /// </summary>
+    public static string AggregateByMessage(string recipients) => $"""
+        SELECT message_id, {Status}
+        FROM {recipients}
+        GROUP BY message_id
+        """;
+
+    private static readonly string Status = $"""
+        CASE
                  WHEN bool_or(status = 'sending') THEN 'sending'
                  WHEN bool_or(status = 'deferred') THEN 'deferred'
                  WHEN bool_or(status = 'queued') THEN 'queued'
@@ -23,7 +38,6 @@ public static class MessageStatusSql
                  ELSE 'failed'
                END AS status,
                {Outbox.DueFromRecipients} AS next_dispatch_at
-        FROM {recipients}
         """;
 
     /// <summary>Refreshes <c>status</c> and <c>next_dispatch_at</c> of message <c>$1</c> after its lease was released.</summary>

@@ -15,6 +15,7 @@ namespace EmailRelay.Api.Emails;
 /// </summary>
 public sealed partial class EmailAcceptor(
     EmailStore store,
+    AcceptGroupCommit groupCommit,
     IdempotencyStore idempotencyStore,
     Outbox outbox,
     IBusControl bus,
@@ -44,8 +45,12 @@ public sealed partial class EmailAcceptor(
         var now = time.GetUtcNow();
         // With the broker known to be down, don't wait for it: leave the command to the dispatcher now.
         var publishNow = bus.CheckHealth().Status == BusHealthStatus.Healthy;
-        var suppressed = await store.StoreAsync(emails, projectId, apiKeyId, options.Value.MaxQueueLifetime, publishNow,
-            idempotency?.Claim, now, cancellationToken);
+        var request = new StoreRequest(emails, projectId, apiKeyId, publishNow, System.Diagnostics.Activity.Current?.TraceId.ToString(), now);
+        // Under an Idempotency-Key the emails are stored in the key's claim transaction, committed
+        // with the response below; otherwise with whatever other requests are being accepted now.
+        var suppressed = idempotency is not null
+            ? await store.StoreAsync([request], options.Value.MaxQueueLifetime, idempotency.Claim, cancellationToken)
+            : await groupCommit.StoreAsync(request);
         var body = respond(suppressed);
         if (idempotency is not null)
         {

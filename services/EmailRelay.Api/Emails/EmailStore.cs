@@ -10,9 +10,10 @@ namespace EmailRelay.Api.Emails;
 
 /// <summary>
 /// The accept transaction (DESIGN.md §3.1): messages, contents, recipients and their first events
-/// for every email of a request in ONE statement — data-modifying CTEs over arrays, atomic
-/// without BEGIN/COMMIT round trips, so a batch of 100 costs what one email costs in statements.
-/// The same statement checks every recipient of every email against the project's suppressions
+/// for every email of one or more requests in ONE statement — data-modifying CTEs over arrays,
+/// atomic without BEGIN/COMMIT round trips, so a batch of 100 costs what one email costs in
+/// statements, and so do concurrent requests stored together (<see cref="AcceptGroupCommit"/>).
+/// The same statement checks every recipient of every email against its project's suppressions
 /// with one lookup: a suppressed recipient is stored final (status and event <c>suppressed</c>)
 /// and never leased, and an email whose recipients are all suppressed is final too, owing no
 /// command. Under an Idempotency-Key the statement runs in the key's claim transaction, which the
@@ -20,17 +21,18 @@ namespace EmailRelay.Api.Emails;
 /// </summary>
 public sealed class EmailStore(NpgsqlDataSource dataSource)
 {
-    /// <returns>The recipients found suppressed.</returns>
-    public async Task<SuppressedRecipients> StoreAsync(IReadOnlyList<PreparedEmail> emails, Guid projectId, Guid? apiKeyId,
-        TimeSpan maxQueueLifetime, bool publishing, IdempotencyClaim? claim, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <returns>The recipients found suppressed, over all the requests.</returns>
+    public async Task<SuppressedRecipients> StoreAsync(IReadOnlyList<StoreRequest> requests, TimeSpan maxQueueLifetime,
+        IdempotencyClaim? claim, CancellationToken cancellationToken)
     {
+        var emails = requests.SelectMany(r => r.Emails.Select(e => (Request: r, Email: e))).ToList();
         if (emails.Count == 0)
         {
             return SuppressedRecipients.None;
         }
         var parts = new List<(string Name, string Sql)>();
         var parameters = new List<NpgsqlParameter>();
-        AddMessages(parts, parameters, emails, projectId, apiKeyId, maxQueueLifetime, publishing, now);
+        AddMessages(parts, parameters, emails, maxQueueLifetime, requests.Max(r => r.Now));
         // Every part becomes a named CTE; PostgreSQL runs them all, atomically, in one statement,
         // whose result is the suppressed recipients.
         var sql = "WITH " + string.Join(",\n", parts.Select(p => $"{p.Name} AS ({p.Sql})")) + "\n" +
@@ -48,37 +50,40 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
         return suppressed.Count == 0 ? SuppressedRecipients.None : new SuppressedRecipients(suppressed);
     }
 
-    private static void AddMessages(List<(string Name, string Sql)> parts, List<NpgsqlParameter> parameters, IReadOnlyList<PreparedEmail> emails,
-        Guid projectId, Guid? apiKeyId, TimeSpan maxQueueLifetime, bool publishing, DateTimeOffset now)
+    private static void AddMessages(List<(string Name, string Sql)> parts, List<NpgsqlParameter> parameters,
+        List<(StoreRequest Request, PreparedEmail Email)> all, TimeSpan maxQueueLifetime, DateTimeOffset now)
     {
-        var dispatch = emails.Select(e => Outbox.AtAccept(e.Email.SendAt, publishing, now)).ToArray();
+        var emails = all.Select(e => e.Email).ToList();
+        var dispatch = all.Select(e => Outbox.AtAccept(e.Email.Email.SendAt, e.Request.Publishing, e.Request.Now)).ToArray();
         var ids = emails.Select(e => e.Id).ToArray();
         var dueAt = emails.Select(e => e.Email.SendAt ?? e.CreatedAt).ToArray();
 
         // One row per recipient of every email, with the event that opens its timeline.
-        var rows = emails.SelectMany((e, i) => e.Email.Recipients.Select((r, ordinal) => (Email: e, DueAt: dueAt[i], Recipient: r, Ordinal: ordinal)))
+        var rows = all.SelectMany((e, i) => e.Email.Email.Recipients.Select((r, ordinal) =>
+                (e.Email, e.Request.ProjectId, DueAt: dueAt[i], Recipient: r, Ordinal: ordinal)))
             .ToList();
         parts.Add(("recipient_input", Sql(parameters,
             """
             SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[],
-                                 $9::jsonb[])
-                     AS r(message_id, ordinal, address, domain, kind, status, next_attempt_at, event_id, details)
+                                 $9::jsonb[], $10::uuid[])
+                     AS r(message_id, ordinal, address, domain, kind, status, next_attempt_at, event_id, details, project_id)
             """,
             P(rows.Select(r => r.Email.Id).ToArray()), P(rows.Select(r => (short)r.Ordinal).ToArray()),
             P(rows.Select(r => r.Recipient.Address).ToArray()), P(rows.Select(r => r.Recipient.Domain).ToArray()),
             P(rows.Select(r => r.Recipient.Kind).ToArray()), P(rows.Select(r => r.Email.InitialStatus).ToArray()),
             P(rows.Select(r => r.DueAt).ToArray()), P(rows.Select(r => Guid.CreateVersion7(r.Email.CreatedAt)).ToArray()),
-            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")))));
-        // One index lookup per distinct address, on the primary key (project_id, address); stored
-        // addresses are lower-cased by the same lower() (see migration 0006).
+            Jsonb(rows.Select(r => r.Email.Email.SendAt is { } sendAt ? JsonSerializer.Serialize(new { send_at = sendAt }) : "{}")),
+            P(rows.Select(r => r.ProjectId).ToArray()))));
+        // One index lookup per distinct (project, address), on the primary key; stored addresses
+        // are lower-cased by the same lower() (see migration 0006).
         parts.Add(("suppressed", Sql(parameters,
             """
-            SELECT address, reason FROM suppressions
-            WHERE project_id = $1 AND address IN (SELECT lower(address) FROM recipient_input) AND (expires_at IS NULL OR expires_at > $2)
+            SELECT project_id, address, reason FROM suppressions
+            WHERE (project_id, address) IN (SELECT project_id, lower(address) FROM recipient_input) AND (expires_at IS NULL OR expires_at > $1)
             """,
-            P(projectId), P(now))));
+            P(now))));
         parts.Add(("recipient_rows",
-            "SELECT r.*, s.reason AS suppressed_by FROM recipient_input r LEFT JOIN suppressed s ON s.address = lower(r.address)"));
+            "SELECT r.*, s.reason AS suppressed_by FROM recipient_input r LEFT JOIN suppressed s ON s.project_id = r.project_id AND s.address = lower(r.address)"));
         parts.Add(("settled",
             "SELECT message_id FROM recipient_rows GROUP BY message_id HAVING bool_and(suppressed_by IS NOT NULL)"));
 
@@ -88,18 +93,19 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
                                   send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id,
                                   dispatched_at)
-            SELECT m.id, $2, m.envelope_from, m.from_header, m.subject, m.message_id_header,
+            SELECT m.id, m.api_key_id, m.envelope_from, m.from_header, m.subject, m.message_id_header,
                    ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.send_at, m.created_at, m.expires_at,
                    CASE WHEN settled.message_id IS NULL THEN m.status ELSE '{RecipientStatus.Suppressed}' END, m.size_bytes,
-                   CASE WHEN settled.message_id IS NULL THEN m.next_dispatch_at END, m.event_seq, $15, $17,
+                   CASE WHEN settled.message_id IS NULL THEN m.next_dispatch_at END, m.event_seq, m.trace_id, m.project_id,
                    CASE WHEN settled.message_id IS NULL THEN m.dispatched_at END
-            FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
-                        $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $16::int[], $18::timestamptz[])
-                 AS m(id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
-                      status, size_bytes, next_dispatch_at, event_seq, dispatched_at)
+            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
+                        $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $15::text[], $16::int[],
+                        $17::uuid[], $18::timestamptz[])
+                 AS m(id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
+                      status, size_bytes, next_dispatch_at, trace_id, event_seq, project_id, dispatched_at)
             LEFT JOIN settled ON settled.message_id = m.id
             """,
-            P(ids), P(apiKeyId),
+            P(ids), P(all.Select(e => e.Request.ApiKeyId).ToArray()),
             P(emails.Select(e => e.Email.From.GetAddress(idnEncode: true)).ToArray()),
             P(emails.Select(e => e.Email.Request.From!.Trim()).ToArray()),
             P(emails.Select(e => e.Email.Request.Subject!).ToArray()),
@@ -112,8 +118,9 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             P(emails.Select(e => e.InitialStatus).ToArray()),
             P(emails.Select(e => e.Message.Mime.Length).ToArray()),
             P(dispatch.Select(d => d.NextDispatchAt).ToArray()),
-            P(System.Diagnostics.Activity.Current?.TraceId.ToString()),
-            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(projectId), P(dispatch.Select(d => d.DispatchedAt).ToArray()))));
+            P(all.Select(e => e.Request.TraceId).ToArray()),
+            P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(all.Select(e => e.Request.ProjectId).ToArray()),
+            P(dispatch.Select(d => d.DispatchedAt).ToArray()))));
 
         parts.Add(("new_contents", Sql(parameters,
             "INSERT INTO message_contents (message_id, mime) SELECT * FROM unnest($1::uuid[], $2::bytea[])",
@@ -129,15 +136,14 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             FROM recipient_rows
             """));
 
-        parts.Add(("new_events", Sql(parameters,
+        parts.Add(("new_events",
             $"""
             INSERT INTO events (id, message_id, sequence, recipient, type, details, project_id)
             SELECT event_id, message_id, ordinal + 1, address,
                    CASE WHEN suppressed_by IS NULL THEN status ELSE '{EventTypes.Suppressed}' END,
-                   CASE WHEN suppressed_by IS NULL THEN details ELSE jsonb_build_object('reason', suppressed_by) END, $1
+                   CASE WHEN suppressed_by IS NULL THEN details ELSE jsonb_build_object('reason', suppressed_by) END, project_id
             FROM recipient_rows
-            """,
-            P(projectId))));
+            """));
     }
 
     /// <summary>

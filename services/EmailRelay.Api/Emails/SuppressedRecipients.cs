@@ -16,6 +16,18 @@ public sealed class SuppressedRecipients(IReadOnlySet<(Guid MessageId, int Ordin
 
     public bool Contains(Guid messageId, int ordinal) => recipients.Contains((messageId, ordinal));
 
+    /// <summary>Those of <paramref name="emails"/> only: one request's share of a statement that stored several.</summary>
+    public SuppressedRecipients Of(IReadOnlyList<PreparedEmail> emails)
+    {
+        if (recipients.Count == 0)
+        {
+            return None;
+        }
+        var ids = emails.Select(e => e.Id).ToHashSet();
+        var mine = recipients.Where(r => ids.Contains(r.MessageId)).ToHashSet();
+        return mine.Count == 0 ? None : new SuppressedRecipients(mine);
+    }
+
     public bool AllOf(PreparedEmail email) =>
         recipients.Count > 0 && Enumerable.Range(0, email.Email.Recipients.Count).All(i => Contains(email.Id, i));
 

@@ -57,6 +57,7 @@ public static class ApiServiceExtensions
         services.AddSingleton<EmailValidator>();
         services.AddSingleton<EmailPreparer>();
         services.AddSingleton<EmailStore>();
+        services.AddSingleton<AcceptGroupCommit>();
         services.AddSingleton<EmailQueries>();
         services.AddSingleton<EventQueries>();
         services.AddSingleton<UnmatchedBounceQueries>();

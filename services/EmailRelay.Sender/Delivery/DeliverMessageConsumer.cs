@@ -17,6 +17,8 @@ namespace EmailRelay.Sender.Delivery;
 /// </summary>
 public sealed partial class DeliverMessageConsumer(
     DeliveryStore store,
+    LeaseGroupCommit leases,
+    RecordGroupCommit recorder,
     Router router,
     DestinationResolver resolver,
     SmtpPoolRegistry pools,
@@ -32,7 +34,7 @@ public sealed partial class DeliverMessageConsumer(
     public async Task Consume(ConsumeContext<DeliverMessage> context)
     {
         var messageId = context.Message.MessageId;
-        var delivery = await store.LeaseAsync(messageId, time.GetUtcNow(), options.Value.LeaseDuration, context.CancellationToken);
+        var delivery = await leases.LeaseAsync(messageId, time.GetUtcNow(), options.Value.LeaseDuration);
         if (delivery is null)
         {
             metrics.NothingToLease();
@@ -202,7 +204,7 @@ public sealed partial class DeliverMessageConsumer(
         {
             try
             {
-                await store.RecordAsync(delivery, result, updates, now, CancellationToken.None);
+                await recorder.RecordAsync(new AttemptRecord(delivery, result, updates, now));
                 return;
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && time.GetUtcNow() + delay < leasedUntil)

@@ -13,7 +13,7 @@ namespace EmailRelay.Sender.Delivery;
 /// record an attempt — attempt rows, recipient states, timeline events and the message's status —
 /// in one commit.
 /// </summary>
-public sealed class DeliveryStore(NpgsqlDataSource dataSource)
+public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedServices(RelayDataSource.CustomPlans)] NpgsqlDataSource groups)
 {
     /// <summary>
     /// Leases every recipient of the message that is due, or whose previous lease expired (its
@@ -22,40 +22,65 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<LeasedDelivery?> LeaseAsync(Guid messageId, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
-        var token = Guid.NewGuid();
-        var leasedUntil = now + leaseDuration;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var request = new LeaseRequest(messageId, Guid.NewGuid(), now + leaseDuration, now);
+        return (await LeaseAsync([request], cancellationToken)).GetValueOrDefault(request.Token);
+    }
+
+    /// <summary>
+    /// The same for several messages in one statement and one commit (<see cref="LeaseGroupCommit"/>).
+    /// Returns each leased delivery by its request's token. Two requests for the same message (a
+    /// duplicate command) lease it once: the first one's gets it, the other nothing to do.
+    /// </summary>
+    public async Task<Dictionary<Guid, LeasedDelivery>> LeaseAsync(IReadOnlyList<LeaseRequest> requests, CancellationToken cancellationToken)
+    {
+        var unique = requests.DistinctBy(r => r.MessageId).ToList();
+        var ids = unique.Select(r => r.MessageId).ToArray();
+        var tokens = unique.Select(r => r.Token).ToArray();
+        var now = requests.Max(r => r.Now);
+        await using var connection = await groups.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                Command(LeaseSql, P(messageId), P(leasedUntil), P(token), P(now)),
+                Command(LeaseSql, P(ids), P(tokens), P(unique.Select(r => r.LeasedUntil).ToArray()), P(now)),
+                // Tokens are fresh random ids, so a recipient holding any of them was leased just now, for its own message.
                 Command("""
-                    SELECT m.envelope_from, m.expires_at, c.mime, m.project_id, m.created_at
+                    SELECT m.id, m.envelope_from, m.expires_at, c.mime, m.project_id, m.created_at
                     FROM messages m JOIN message_contents c ON c.message_id = m.id
-                    WHERE m.id = $1 AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = $1 AND r.lease_token = $2)
-                    """, P(messageId), P(token)),
+                    WHERE m.id = ANY($1) AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.lease_token = ANY($2))
+                    """, P(ids), P(tokens)),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var recipients = new List<LeasedRecipient>();
+        var recipients = new Dictionary<Guid, List<LeasedRecipient>>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            recipients.Add(new LeasedRecipient(reader.GetInt16(0), reader.GetString(1), reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5), TakenOverFromLapsedLease: reader.GetBoolean(6)));
+            var messageId = reader.GetGuid(0);
+            if (!recipients.TryGetValue(messageId, out var list))
+            {
+                recipients[messageId] = list = [];
+            }
+            list.Add(new LeasedRecipient(reader.GetInt16(1), reader.GetString(2), reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), TakenOverFromLapsedLease: reader.GetBoolean(7)));
         }
         await reader.NextResultAsync(cancellationToken);
-        if (recipients.Count == 0 || !await reader.ReadAsync(cancellationToken))
+        var byMessage = unique.ToDictionary(r => r.MessageId);
+        var leased = new Dictionary<Guid, LeasedDelivery>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            var request = byMessage[reader.GetGuid(0)];
+            if (recipients.TryGetValue(request.MessageId, out var list))
+            {
+                leased[request.Token] = new LeasedDelivery(request.MessageId, request.Token, request.LeasedUntil, reader.GetString(1),
+                    reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<byte[]>(3), list)
+                {
+                    ProjectId = reader.GetGuid(4),
+                    AcceptedAt = reader.GetFieldValue<DateTimeOffset>(5),
+                };
+            }
         }
-        return new LeasedDelivery(messageId, token, leasedUntil, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1),
-            reader.GetFieldValue<byte[]>(2), recipients)
-        {
-            ProjectId = reader.GetGuid(3),
-            AcceptedAt = reader.GetFieldValue<DateTimeOffset>(4),
-        };
+        return leased;
     }
 
     // A recipient still 'sending' after its lease ran out was held by a sender that stopped
@@ -66,31 +91,40 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     private const string LapsedReply =
         "lease lapsed: the sender delivering this stopped mid-transaction; the remote may have received the message";
 
+    // $1 the messages (each once), $2 their new lease tokens, $3 their leases' ends, $4 now. The
+    // recipients are found by = ANY($1): an index scan whatever the plan (a join against an
+    // unnest was planned as a whole-table scan while the table was small), and in key order, so
+    // two statements that lock the same recipients lock them in the same order.
     private static readonly string LeaseSql = $"""
-        WITH due AS (
-            SELECT ordinal, status = 'sending' AS lapsed FROM recipients
-            WHERE message_id = $1
+        WITH t AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS t(message_id, token, leased_until)
+        ), due AS (
+            SELECT message_id, ordinal, status = 'sending' AS lapsed FROM recipients
+            WHERE message_id = ANY($1)
               AND ((status IN ('queued', 'scheduled', 'deferred') AND next_attempt_at <= $4)
                    OR (status = 'sending' AND leased_until < $4))
             FOR UPDATE
         ), leased AS (
-            UPDATE recipients r SET status = 'sending', leased_until = $2, lease_token = $3,
+            UPDATE recipients r SET status = 'sending', leased_until = t.leased_until, lease_token = t.token,
                                     attempts = r.attempts + CASE WHEN due.lapsed THEN 1 ELSE 0 END
-            FROM due
-            WHERE r.message_id = $1 AND r.ordinal = due.ordinal
-            RETURNING r.ordinal, r.address, r.attempts, r.last_reply_code, r.last_enhanced_code, r.last_reply, due.lapsed
+            FROM due JOIN t ON t.message_id = due.message_id
+            WHERE r.message_id = due.message_id AND r.ordinal = due.ordinal
+            RETURNING r.message_id, r.ordinal, r.address, r.attempts, r.last_reply_code, r.last_enhanced_code, r.last_reply, due.lapsed
         ), lapsed_attempts AS (
             INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, tls, reply, outcome, ambiguous)
-            SELECT $1, ordinal, attempts, $4, 0, false, '{LapsedReply}', 'deferred', true FROM leased WHERE lapsed
+            SELECT message_id, ordinal, attempts, $4, 0, false, '{LapsedReply}', 'deferred', true FROM leased WHERE lapsed
         ), message AS (
-            UPDATE messages SET status = 'sending', {Outbox.Leased("$2")}
-            WHERE id = $1 AND EXISTS (SELECT 1 FROM leased)
+            UPDATE messages m SET status = 'sending', {Outbox.Leased("t.leased_until")}
+            FROM t
+            WHERE m.id = t.message_id AND EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
         ), taken AS (
             -- Nothing to do, but the command is consumed all the same: no longer with the broker.
-            UPDATE messages SET {Outbox.Taken}
-            WHERE id = $1 AND dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased)
+            UPDATE messages m SET {Outbox.Taken}
+            FROM t
+            WHERE m.id = t.message_id AND m.dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
         )
-        SELECT ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply, lapsed FROM leased ORDER BY ordinal
+        SELECT message_id, ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply, lapsed FROM leased
+        ORDER BY message_id, ordinal
         """;
 
     /// <summary>
@@ -100,57 +134,61 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     /// still this sender's: a sender that outlived its lease records its attempt but leaves the
     /// outcome to the new owner.
     /// </summary>
-    public async Task RecordAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    public Task RecordAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecordAsync([new AttemptRecord(delivery, result, updates, now)], cancellationToken);
+
+    /// <summary>
+    /// The same for the attempts of several messages at once, still in one statement and one
+    /// commit (<see cref="RecordGroupCommit"/>): each message's rows are exactly those it would
+    /// get alone.
+    /// </summary>
+    public async Task RecordAsync(IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
     {
-        var attempted = updates.Where(u => u.Attempted).ToList();
-        var recordAttempts = result is not null && attempted.Count > 0;
-        await using var command = dataSource.CreateCommand(recordAttempts ? AttemptsSql + RecordSql : "WITH " + RecordSql);
+        var rows = records.SelectMany(r => r.Updates.Select(u => (Record: r, Update: u))).ToList();
+        var attempts = records.Where(r => r.Result is not null)
+            .SelectMany(r => r.Updates.Where(u => u.Attempted).Select(u => (Record: r, Result: r.Result!, Update: u))).ToList();
+        await using var command = groups.CreateCommand(RecordSql);
         command.Parameters.AddRange(new NpgsqlParameter[]
         {
-            P(delivery.MessageId), P(delivery.LeaseToken),
-            P(updates.Select(u => u.Ordinal).ToArray()), P(updates.Select(u => u.Status).ToArray()),
-            P(updates.Select(u => u.Attempt).ToArray()), P(updates.Select(u => u.NextAttemptAt).ToArray()),
-            P(updates.Select(u => u.DeliveredAt).ToArray()), P(updates.Select(u => u.ReplyCode).ToArray()),
-            P(updates.Select(u => u.EnhancedCode).ToArray()), P(updates.Select(u => u.Reply).ToArray()),
-            P(updates.Select(u => u.Reason?.ToSnakeCase()).ToArray()),
-            P(updates.Select(_ => Guid.CreateVersion7(now)).ToArray()),
-            new() { Value = updates.Select(u => EventDetails(u, result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+            P(rows.Select(r => r.Record.Delivery.MessageId).ToArray()), P(rows.Select(r => r.Record.Delivery.LeaseToken).ToArray()),
+            P(rows.Select(r => r.Update.Ordinal).ToArray()), P(rows.Select(r => r.Update.Status).ToArray()),
+            P(rows.Select(r => r.Update.Attempt).ToArray()), P(rows.Select(r => r.Update.NextAttemptAt).ToArray()),
+            P(rows.Select(r => r.Update.DeliveredAt).ToArray()), P(rows.Select(r => r.Update.ReplyCode).ToArray()),
+            P(rows.Select(r => r.Update.EnhancedCode).ToArray()), P(rows.Select(r => r.Update.Reply).ToArray()),
+            P(rows.Select(r => r.Update.Reason?.ToSnakeCase()).ToArray()),
+            P(rows.Select(r => Guid.CreateVersion7(r.Record.Now)).ToArray()),
+            new() { Value = rows.Select(r => EventDetails(r.Update, r.Record.Result)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+            P(attempts.Select(a => a.Record.Delivery.MessageId).ToArray()), P(attempts.Select(a => a.Update.Ordinal).ToArray()),
+            P(attempts.Select(a => a.Update.Attempt).ToArray()), P(attempts.Select(a => a.Result.StartedAt).ToArray()),
+            P(attempts.Select(a => (int)a.Result.Duration.TotalMilliseconds).ToArray()), P(attempts.Select(a => a.Result.RemoteHost).ToArray()),
+            P(attempts.Select(a => a.Result.RemoteIp).ToArray()), P(attempts.Select(a => a.Result.Tls).ToArray()),
+            P(attempts.Select(a => a.Update.ReplyCode).ToArray()), P(attempts.Select(a => a.Update.EnhancedCode).ToArray()),
+            P(attempts.Select(a => a.Update.Reply).ToArray()), P(attempts.Select(a => a.Update.Outcome).ToArray()),
+            P(attempts.Select(a => a.Update.Ambiguous).ToArray()), P(attempts.Select(a => a.Update.Reason?.ToSnakeCase()).ToArray()),
+            P(attempts.Select(a => a.Result.TlsFallback).ToArray()),
+            P(records.Select(r => r.Delivery.MessageId).Distinct().ToArray()),
         });
-        if (recordAttempts)
-        {
-            command.Parameters.AddRange(new NpgsqlParameter[]
-            {
-                P(result!.StartedAt), P((int)result.Duration.TotalMilliseconds), P(result.RemoteHost), P(result.RemoteIp), P(result.Tls),
-                P(attempted.Select(u => u.Ordinal).ToArray()), P(attempted.Select(u => u.Attempt).ToArray()),
-                P(attempted.Select(u => u.ReplyCode).ToArray()), P(attempted.Select(u => u.EnhancedCode).ToArray()),
-                P(attempted.Select(u => u.Reply).ToArray()), P(attempted.Select(u => u.Outcome).ToArray()),
-                P(attempted.Select(u => u.Ambiguous).ToArray()), P(attempted.Select(u => u.Reason?.ToSnakeCase()).ToArray()),
-                P(result.TlsFallback),
-            });
-        }
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // $14.. : the attempt rows ($1 is the message id); $27 why the session was in clear text
-    // after a failed STARTTLS handshake (migration 0011), null otherwise.
-    private const string AttemptsSql = """
+    // $1..$13: one row per recipient update (message, lease token, new state, event id and details);
+    // $14..$28: one row per attempted recipient; $28 why the session was in clear text after a
+    // failed STARTTLS handshake (migration 0011), null otherwise. $29: the messages, each once —
+    // an array, so that even a plan made while the table was small reads their recipients through
+    // the primary key (a join against u was planned as a scan of the whole table). The events'
+    // occurred_at is the database's clock (the column default), see migration 0005.
+    private static readonly string RecordSql = $"""
         WITH attempts AS (
             INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, remote_host, remote_ip,
                                            tls, reply_code, enhanced_code, reply, outcome, ambiguous, bounce_reason, tls_fallback)
-            SELECT $1, a.ordinal, a.attempt, $14, $15, $16, $17, $18, a.reply_code, a.enhanced_code, a.reply, a.outcome, a.ambiguous, a.reason, $27
-            FROM unnest($19::smallint[], $20::int[], $21::int[], $22::text[], $23::text[], $24::text[], $25::bool[], $26::text[])
-                 AS a(ordinal, attempt, reply_code, enhanced_code, reply, outcome, ambiguous, reason)
-        ),
-        """;
-
-    // $1 message, $2 lease token, $3..$11 the recipients' new states, $12 event ids, $13 event details;
-    // the events' occurred_at is the database's clock (the column default), see migration 0005.
-    private static readonly string RecordSql = $"""
-        u AS (
-            SELECT * FROM unnest($3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[],
-                                 $10::text[], $11::text[], $12::uuid[], $13::jsonb[])
-                 AS u(ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply, reason, event_id, details)
+            SELECT * FROM unnest($14::uuid[], $15::smallint[], $16::int[], $17::timestamptz[], $18::int[], $19::text[], $20::text[],
+                                 $21::bool[], $22::int[], $23::text[], $24::text[], $25::text[], $26::bool[], $27::text[], $28::text[])
+        ), u AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+                                 $8::int[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::jsonb[])
+                 AS u(message_id, lease_token, ordinal, status, attempt, next_attempt_at, delivered_at, reply_code, enhanced_code, reply,
+                      reason, event_id, details)
         ), updated AS (
             UPDATE recipients r
             SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_attempt_at,
@@ -160,26 +198,34 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                 last_reply = coalesce(u.reply, r.last_reply),
                 bounce_reason = u.reason
             FROM u
-            WHERE r.message_id = $1 AND r.ordinal = u.ordinal AND r.lease_token = $2
-            RETURNING r.ordinal, r.address, r.status, r.next_attempt_at
+            WHERE r.message_id = u.message_id AND r.ordinal = u.ordinal AND r.lease_token = u.lease_token
+            RETURNING r.message_id, r.ordinal, r.address, r.status, r.next_attempt_at
         ), states AS (
             -- The statement sees the recipients as they were: the new states of the updated rows,
-            -- the old ones of the rest, together, are what the message's status is derived from.
-            SELECT status, next_attempt_at, NULL::timestamptz AS leased_until FROM updated
+            -- the old ones of the rest, together, are what each message's status is derived from.
+            SELECT message_id, status, next_attempt_at, NULL::timestamptz AS leased_until FROM updated
             UNION ALL
-            SELECT status, next_attempt_at, leased_until FROM recipients
-            WHERE message_id = $1 AND ordinal <> ALL (SELECT ordinal FROM updated)
+            SELECT r.message_id, r.status, r.next_attempt_at, r.leased_until FROM recipients r
+            WHERE r.message_id = ANY($29::uuid[])
+              AND NOT EXISTS (SELECT 1 FROM updated x WHERE x.message_id = r.message_id AND x.ordinal = r.ordinal)
+        ), counts AS (
+            -- A message whose lease was lost updates no recipient, but its status is still refreshed.
+            SELECT m.message_id, count(x.ordinal) AS n
+            FROM unnest($29::uuid[]) AS m(message_id) LEFT JOIN updated x ON x.message_id = m.message_id
+            GROUP BY m.message_id
         ), message AS (
             UPDATE messages m
-            SET event_seq = m.event_seq + (SELECT count(*) FROM updated), status = s.status, next_dispatch_at = s.next_dispatch_at
-            FROM ({MessageStatusSql.Aggregate("states")}) s
-            WHERE m.id = $1
-            RETURNING m.event_seq, m.project_id
+            SET event_seq = m.event_seq + c.n, status = s.status, next_dispatch_at = s.next_dispatch_at
+            FROM ({MessageStatusSql.AggregateByMessage("states")}) s JOIN counts c ON c.message_id = s.message_id
+            WHERE m.id = s.message_id
+            RETURNING m.id, m.event_seq, m.project_id, c.n
         )
         INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
-        SELECT u.event_id, $1, message.project_id, message.event_seq - (SELECT count(*) FROM updated) + row_number() OVER (ORDER BY updated.ordinal),
+        SELECT u.event_id, updated.message_id, message.project_id,
+               message.event_seq - message.n + row_number() OVER (PARTITION BY updated.message_id ORDER BY updated.ordinal),
                updated.address, updated.status, u.details
-        FROM updated JOIN u ON u.ordinal = updated.ordinal CROSS JOIN message
+        FROM updated JOIN u ON u.message_id = updated.message_id AND u.ordinal = updated.ordinal
+             JOIN message ON message.id = updated.message_id
         """;
 
     /// <summary>

@@ -44,7 +44,14 @@ public sealed partial class LeaseHeartbeat : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(interval, _time, _stop.Token);
+                // Stopped is the normal end of nearly every message's heartbeat, long before the first
+                // renewal: seen as a flag, not thrown and caught (an exception per message was about
+                // 5 % of the sender's CPU in the benchmark's profile).
+                await Task.Delay(interval, _time, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
                 var until = _time.GetUtcNow() + _duration;
                 if (!await _store.RenewAsync(_delivery, until, _stop.Token))
                 {

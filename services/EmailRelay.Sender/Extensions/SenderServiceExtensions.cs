@@ -39,6 +39,8 @@ public static class SenderServiceExtensions
         });
         services.AddSingleton<AttemptPlanner>();
         services.AddSingleton<DeliveryStore>();
+        services.AddSingleton<LeaseGroupCommit>();
+        services.AddSingleton<RecordGroupCommit>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSenderRouting(builder.Configuration);
         services.AddSingleton<ReturnPath>();

@@ -255,6 +255,40 @@ public sealed class SuppressionTests(StandardStack fixture)
     }
 
     [Fact]
+    public async Task Concurrent_sends_of_two_projects_stored_together_keep_each_projects_suppressions_and_ownership_apart()
+    {
+        // Concurrent accepts without an Idempotency-Key share statements (group commit): the
+        // suppression lookup, the project and the key of every stored row must stay each request's own.
+        var (projectA, keyA) = await ProjectWithKeyAsync("emails:send", "emails:read", "settings");
+        var (projectB, keyB) = await ProjectWithKeyAsync("emails:send", "emails:read", "settings");
+        using var clientA = _stack.ClientWithKey(keyA);
+        using var clientB = _stack.ClientWithKey(keyB);
+        var lena = Emails.Unique("lena");
+        await ReadAsync(await _stack.PostJsonAsync("v1/suppressions", new { email = lena }, client: clientA), HttpStatusCode.Created);
+
+        var sends = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var (project, client) = i % 2 == 0 ? (projectA, clientA) : (projectB, clientB);
+            var accepted = await ReadAsync(await _stack.PostJsonAsync("v1/emails", Emails.Simple(lena), client: client), HttpStatusCode.Accepted);
+            return (Project: project, Id: accepted.GetProperty("id").GetGuid(), Status: accepted.Str("status"));
+        }));
+
+        Assert.All(sends, s => Assert.Equal(s.Project == projectA ? "suppressed" : "queued", s.Status));
+        foreach (var send in sends)
+        {
+            Assert.Equal(send.Project, await _stack.Database.ScalarAsync<Guid>("SELECT project_id FROM messages WHERE id = $1", send.Id));
+            Assert.Equal(send.Project, await _stack.Database.ScalarAsync<Guid>(
+                "SELECT k.project_id FROM messages m JOIN api_keys k ON k.id = m.api_key_id WHERE m.id = $1", send.Id));
+            Assert.Equal(send.Project, await _stack.Database.ScalarAsync<Guid>("SELECT DISTINCT project_id FROM events WHERE message_id = $1", send.Id));
+        }
+        foreach (var send in sends.Where(s => s.Project == projectB))
+        {
+            await _stack.WaitForStatusAsync(send.Id, "delivered");
+        }
+        Assert.Equal(20, _stack.Smtp.Messages.Count(m => m.Recipients.Contains(lena)));
+    }
+
+    [Fact]
     public async Task The_list_pages_newest_first_and_filters_by_email_and_reason()
     {
         var (project, key) = await ProjectWithKeyAsync("emails:read", "settings");
