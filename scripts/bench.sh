@@ -183,6 +183,7 @@ for port in "${SERVICE_PORTS[@]}"; do
 done
 [ "$(psql_admin 'SHOW synchronous_commit')" = on ] || fail "synchronous_commit is not on"
 RELAY_PIDS="${SERVICE_PID[*]}"
+service_pids() { local n; for n in "${!SERVICE_PID[@]}"; do [[ $n == "$1"* ]] && echo "${SERVICE_PID[$n]}"; done; true; }
 
 if [ "${DKIM:-1}" = 1 ]; then
   # The API makes the domain and its key (RSA 2048, sealed); no DNS serves relay.bench here, so the
@@ -209,6 +210,7 @@ relay_run() { # name path body emails emails-per-request concurrency
   local pg0 rb0 er0 t0 t1 t2 pgp rbp
   pgp=$(pg_pids); rbp=$(rabbit_pids)
   pg0=$(ticks $pgp); rb0=$(ticks $rbp); er0=$(ticks $RELAY_PIDS)
+  local kind; declare -A kind0; for kind in api sender tracking; do kind0[$kind]=$(ticks $(service_pids "$kind")); done
   t0=$(now); RUN_T0=$t0
   local port heys=()
   for port in "${API_PORTS[@]}"; do
@@ -231,6 +233,12 @@ relay_run() { # name path body emails emails-per-request concurrency
   result "er.$name.rabbit_cpu" "$(calc "($rb1 - $rb0) / $HZ / ($t2 - $t0)")"
   result "er.$name.relay_cpu" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) / $HZ / ($t2 - $t0)")"
   result "er.$name.cpu_ms_per_email" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) * 1000 / $HZ / $emails")"
+  # Where each delivered email's CPU goes, per kind of process (for the per-core figures).
+  result "er.$name.cpu_ms.postgres" "$(calc "($pg1 - $pg0) * 1000 / $HZ / $emails")"
+  result "er.$name.cpu_ms.rabbitmq" "$(calc "($rb1 - $rb0) * 1000 / $HZ / $emails")"
+  for kind in api sender tracking; do
+    result "er.$name.cpu_ms.$kind" "$(calc "($(ticks $(service_pids "$kind")) - ${kind0[$kind]}) * 1000 / $HZ / $emails")"
+  done
   log "$(printf '%-10s %6s emails: accepted %8.0f/s  delivered %8.0f/s  p50 %7s ms  p99 %7s ms' "$name" "$emails" \
     "$(calc "$emails / ($t1 - $t0)")" "$(calc "$emails / ($t2 - $t0)")" "$p50" "$p99")"
   # Let stragglers (duplicates the sink refused after its count) settle before the next run.
