@@ -16,7 +16,7 @@
 #   The peer's throughput runs go first, before any EmailRelay process starts, so Postfix is
 #   measured at its best. The latency rows come from a separate, paced pass on each side: 2 KB
 #   single sends offered at Postfix's accepted rate (PACE_RATE overrides it; without the peer the
-#   pass needs PACE_RATE) for PACE_SECONDS (20) from PACE_CONC (32) connections, open loop
+#   pass needs PACE_RATE) for PACE_SECONDS (20) from PACE_CONC (64) connections, open loop
 #   (bench/paced.py).
 #   DKIM=0 sends unsigned: by default the benchmark's sending domain (relay.bench) is a verified
 #   sending domain with an active key, so every message is DKIM-signed at send time and every
@@ -44,7 +44,7 @@ API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${
 SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}; HOOK_PORT=${HOOK_PORT:-18199}
 SUB_PORT=${SUB_PORT:-12587}; SUB_CONC=${SUB_CONC:-32}
 APIS=${APIS:-1}; SENDERS=${SENDERS:-1}
-PACE_SECONDS=${PACE_SECONDS:-20}; PACE_CONC=${PACE_CONC:-32}
+PACE_SECONDS=${PACE_SECONDS:-20}; PACE_CONC=${PACE_CONC:-64}
 [ -n "$SMOKE" ] && PACE_SECONDS=2
 RUN=$ROOT/.run/bench
 OUT=$ROOT/bench/results
@@ -141,6 +141,11 @@ rabbitmqctl -q add_vhost "$VHOST" >/dev/null
 rabbitmqctl -q set_permissions -p "$VHOST" guest ".*" ".*" ".*" >/dev/null
 
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB;SSL Mode=Disable"
+# More processes than one of each: their pools (100 connections each by default) would together
+# pass the server's max_connections (100 here), so each gets its share of 80.
+if [ $(( APIS + SENDERS )) -gt 2 ]; then
+  ConnectionStrings__Postgres+=";Maximum Pool Size=$(( 80 / (APIS + SENDERS + 1) ))"
+fi
 export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
 export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
 export Logging__LogLevel__Default=Warning
@@ -334,7 +339,7 @@ result er.rss.total "$(calc "$total / 1024")"
 cleanup; PIDS=()
 
 # ------------------------------------------------------------------ the peer's latency pass
-if [ -n "$PEER_RUNS" ]; then
+if [ -n "$PEER_RUNS" ] && want paced; then
   bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" "$PACE_RATE" "$PACE_SECONDS" "$PACE_CONC" >> "$RUN/results"
 fi
 
