@@ -141,11 +141,10 @@ rabbitmqctl -q add_vhost "$VHOST" >/dev/null
 rabbitmqctl -q set_permissions -p "$VHOST" guest ".*" ".*" ".*" >/dev/null
 
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB;SSL Mode=Disable"
-# More processes than one of each: their pools (100 connections each by default) would together
-# pass the server's max_connections (100 here), so each gets its share of 80.
-if [ $(( APIS + SENDERS )) -gt 2 ]; then
-  ConnectionStrings__Postgres+=";Maximum Pool Size=$(( 80 / (APIS + SENDERS + 1) ))"
-fi
+# Npgsql's pools allow 100 connections per process by default, and the processes together would
+# pass the server's max_connections (100 here) under load: each gets its share of 80 (a soak at
+# 520/s from 64 connections once ran the server out, 53300, and the api answered 503).
+ConnectionStrings__Postgres+=";Maximum Pool Size=$(( 80 / (APIS + SENDERS + 1) ))"
 export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
 export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
 export Logging__LogLevel__Default=Warning
@@ -347,7 +346,7 @@ fi
 {
   echo "date $(date -u +%FT%TZ)"
   echo "machine $(nproc)-core $(uname -m), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-  echo "setup api x$APIS, sender x$SENDERS ($Sender__ConcurrentDeliveries consumers, $Delivery__Smarthost__MaxConnections connections to the sink each), tracking x1; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
+  echo "setup api x$APIS, sender x$SENDERS ($Sender__ConcurrentDeliveries consumers, $Delivery__Smarthost__MaxConnections connections to the sink each), tracking x1, PostgreSQL pool $(( 80 / (APIS + SENDERS + 1) )) per process; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
   echo "mode $([ -n "$SMOKE" ] && echo smoke || echo full)"
 } >> "$RUN/results"
 json="$OUT/$(date -u +%Y%m%dT%H%M%SZ)$([ -n "$SMOKE" ] && echo -smoke).json"
