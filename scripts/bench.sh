@@ -16,7 +16,7 @@
 #   The peer's throughput runs go first, before any EmailRelay process starts, so Postfix is
 #   measured at its best. The latency rows come from a separate, paced pass on each side: 2 KB
 #   single sends offered at Postfix's accepted rate (PACE_RATE overrides it; without the peer the
-#   pass needs PACE_RATE) for PACE_SECONDS (20) from PACE_CONC (32) connections, open loop
+#   pass needs PACE_RATE) for PACE_SECONDS (20) from PACE_CONC (64) connections, open loop
 #   (bench/paced.py).
 #   DKIM=0 sends unsigned: by default the benchmark's sending domain (relay.bench) is a verified
 #   sending domain with an active key, so every message is DKIM-signed at send time and every
@@ -44,7 +44,7 @@ API_PORT=${API_PORT:-18180}; SENDER_PORT=${SENDER_PORT:-18181}; TRACKING_PORT=${
 SINK_PORT=${SINK_PORT:-12525}; PF_PORT=${PF_PORT:-10025}; HOOK_PORT=${HOOK_PORT:-18199}
 SUB_PORT=${SUB_PORT:-12587}; SUB_CONC=${SUB_CONC:-32}
 APIS=${APIS:-1}; SENDERS=${SENDERS:-1}
-PACE_SECONDS=${PACE_SECONDS:-20}; PACE_CONC=${PACE_CONC:-32}
+PACE_SECONDS=${PACE_SECONDS:-20}; PACE_CONC=${PACE_CONC:-64}
 [ -n "$SMOKE" ] && PACE_SECONDS=2
 RUN=$ROOT/.run/bench
 OUT=$ROOT/bench/results
@@ -141,6 +141,10 @@ rabbitmqctl -q add_vhost "$VHOST" >/dev/null
 rabbitmqctl -q set_permissions -p "$VHOST" guest ".*" ".*" ".*" >/dev/null
 
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=relay;Password=relay;Database=$DB;SSL Mode=Disable"
+# Npgsql's pools allow 100 connections per process by default, and the processes together would
+# pass the server's max_connections (100 here) under load: each gets its share of 80 (a soak at
+# 520/s from 64 connections once ran the server out, 53300, and the api answered 503).
+ConnectionStrings__Postgres+=";Maximum Pool Size=$(( 80 / (APIS + SENDERS + 1) ))"
 export RabbitMq__Host=127.0.0.1 RabbitMq__VirtualHost=$VHOST Auth__BootstrapKey=$KEY
 export Delivery__Smarthost__Host=127.0.0.1 Delivery__Smarthost__Port=$SINK_PORT Delivery__Smarthost__Tls=none
 export Logging__LogLevel__Default=Warning
@@ -183,6 +187,7 @@ for port in "${SERVICE_PORTS[@]}"; do
 done
 [ "$(psql_admin 'SHOW synchronous_commit')" = on ] || fail "synchronous_commit is not on"
 RELAY_PIDS="${SERVICE_PID[*]}"
+service_pids() { local n; for n in "${!SERVICE_PID[@]}"; do [[ $n == "$1"* ]] && echo "${SERVICE_PID[$n]}"; done; true; }
 
 if [ "${DKIM:-1}" = 1 ]; then
   # The API makes the domain and its key (RSA 2048, sealed); no DNS serves relay.bench here, so the
@@ -209,6 +214,7 @@ relay_run() { # name path body emails emails-per-request concurrency
   local pg0 rb0 er0 t0 t1 t2 pgp rbp
   pgp=$(pg_pids); rbp=$(rabbit_pids)
   pg0=$(ticks $pgp); rb0=$(ticks $rbp); er0=$(ticks $RELAY_PIDS)
+  local kind; declare -A kind0; for kind in api sender tracking; do kind0[$kind]=$(ticks $(service_pids "$kind")); done
   t0=$(now); RUN_T0=$t0
   local port heys=()
   for port in "${API_PORTS[@]}"; do
@@ -231,6 +237,12 @@ relay_run() { # name path body emails emails-per-request concurrency
   result "er.$name.rabbit_cpu" "$(calc "($rb1 - $rb0) / $HZ / ($t2 - $t0)")"
   result "er.$name.relay_cpu" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) / $HZ / ($t2 - $t0)")"
   result "er.$name.cpu_ms_per_email" "$(calc "($er1 - $er0 + $pg1 - $pg0 + $rb1 - $rb0) * 1000 / $HZ / $emails")"
+  # Where each delivered email's CPU goes, per kind of process (for the per-core figures).
+  result "er.$name.cpu_ms.postgres" "$(calc "($pg1 - $pg0) * 1000 / $HZ / $emails")"
+  result "er.$name.cpu_ms.rabbitmq" "$(calc "($rb1 - $rb0) * 1000 / $HZ / $emails")"
+  for kind in api sender tracking; do
+    result "er.$name.cpu_ms.$kind" "$(calc "($(ticks $(service_pids "$kind")) - ${kind0[$kind]}) * 1000 / $HZ / $emails")"
+  done
   log "$(printf '%-10s %6s emails: accepted %8.0f/s  delivered %8.0f/s  p50 %7s ms  p99 %7s ms' "$name" "$emails" \
     "$(calc "$emails / ($t1 - $t0)")" "$(calc "$emails / ($t2 - $t0)")" "$p50" "$p99")"
   # Let stragglers (duplicates the sink refused after its count) settle before the next run.
@@ -326,7 +338,7 @@ result er.rss.total "$(calc "$total / 1024")"
 cleanup; PIDS=()
 
 # ------------------------------------------------------------------ the peer's latency pass
-if [ -n "$PEER_RUNS" ]; then
+if [ -n "$PEER_RUNS" ] && want paced; then
   bash bench/peer-postfix.sh "$RUN" "$PF_PORT" "$SINK_PORT" "$N2K" "$N20K" "$PF_CONC" "$PACE_RATE" "$PACE_SECONDS" "$PACE_CONC" >> "$RUN/results"
 fi
 
@@ -334,7 +346,7 @@ fi
 {
   echo "date $(date -u +%FT%TZ)"
   echo "machine $(nproc)-core $(uname -m), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-  echo "setup api x$APIS, sender x$SENDERS ($Sender__ConcurrentDeliveries consumers, $Delivery__Smarthost__MaxConnections connections to the sink each), tracking x1; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
+  echo "setup api x$APIS, sender x$SENDERS ($Sender__ConcurrentDeliveries consumers, $Delivery__Smarthost__MaxConnections connections to the sink each), tracking x1, PostgreSQL pool $(( 80 / (APIS + SENDERS + 1) )) per process; N=$N2K (2 KB) / $N20K (20 KB), hey c=$CONC single / c=$BATCH_CONC batch, smtp-source c=$PF_CONC; PostgreSQL $(psql_admin 'SHOW server_version') synchronous_commit=on; RabbitMQ quorum queue, publisher confirms; Postfix $(postconf -h mail_version 2>/dev/null)"
   echo "mode $([ -n "$SMOKE" ] && echo smoke || echo full)"
 } >> "$RUN/results"
 json="$OUT/$(date -u +%Y%m%dT%H%M%SZ)$([ -n "$SMOKE" ] && echo -smoke).json"

@@ -29,6 +29,10 @@ public static class RelayDataSource
         if (customPlans)
         {
             settings.Options = $"{settings.Options} -c plan_cache_mode=force_custom_plan".Trim();
+            // Its users keep two statements in flight each (GroupCommit): a few connections are all
+            // it ever needs, and every one counts against the server's max_connections.
+            settings.MaxPoolSize = Math.Min(settings.MaxPoolSize, 8);
+            settings.MinPoolSize = Math.Min(settings.MinPoolSize, settings.MaxPoolSize);
         }
         // Unless the connection string says otherwise: the same few statements run for every
         // message, so plan them once per connection instead of on every execution...
