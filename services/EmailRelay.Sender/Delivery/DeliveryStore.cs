@@ -16,20 +16,11 @@ namespace EmailRelay.Sender.Delivery;
 public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedServices(RelayDataSource.CustomPlans)] NpgsqlDataSource groups)
 {
     /// <summary>
-    /// Leases every recipient of the message that is due, or whose previous lease expired (its
-    /// sender died; that sender's cut-off attempt is recorded as ambiguous). Returns null when there
-    /// is nothing to do: a duplicate or early command.
-    /// </summary>
-    public async Task<LeasedDelivery?> LeaseAsync(Guid messageId, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
-    {
-        var request = new LeaseRequest(messageId, Guid.NewGuid(), now + leaseDuration, now);
-        return (await LeaseAsync([request], cancellationToken)).GetValueOrDefault(request.Token);
-    }
-
-    /// <summary>
-    /// The same for several messages in one statement and one commit (<see cref="LeaseGroupCommit"/>).
-    /// Returns each leased delivery by its request's token. Two requests for the same message (a
-    /// duplicate command) lease it once: the first one's gets it, the other nothing to do.
+    /// Leases, for each request, every recipient of its message that is due, or whose previous
+    /// lease expired (its sender died; that sender's cut-off attempt is recorded as ambiguous), in
+    /// one statement and one commit (<see cref="LeaseGroupCommit"/>). Returns each leased delivery
+    /// by its request's token; a request with nothing to do (a duplicate or early command) gets
+    /// none. Two requests for the same message lease it once: the first one's gets it.
     /// </summary>
     public async Task<Dictionary<Guid, LeasedDelivery>> LeaseAsync(IReadOnlyList<LeaseRequest> requests, CancellationToken cancellationToken)
     {
@@ -128,20 +119,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
         """;
 
     /// <summary>
-    /// Commits one attempt in ONE statement (atomic without BEGIN/COMMIT round trips): the attempt
-    /// rows, the recipients' new states, their timeline events with per-message sequence numbers,
-    /// and the message's status and outbox due time. Recipient rows change only while the lease is
-    /// still this sender's: a sender that outlived its lease records its attempt but leaves the
-    /// outcome to the new owner.
-    /// </summary>
-    public Task RecordAsync(LeasedDelivery delivery, TransactionResult? result, IReadOnlyList<RecipientUpdate> updates,
-        DateTimeOffset now, CancellationToken cancellationToken) =>
-        RecordAsync([new AttemptRecord(delivery, result, updates, now)], cancellationToken);
-
-    /// <summary>
-    /// The same for the attempts of several messages at once, still in one statement and one
-    /// commit (<see cref="RecordGroupCommit"/>): each message's rows are exactly those it would
-    /// get alone.
+    /// Commits the attempts of one or more messages in ONE statement (atomic without BEGIN/COMMIT
+    /// round trips; <see cref="RecordGroupCommit"/>): the attempt rows, the recipients' new states,
+    /// their timeline events with per-message sequence numbers, and each message's status and
+    /// outbox due time. Recipient rows change only while the lease is still this sender's: a sender
+    /// that outlived its lease records its attempt but leaves the outcome to the new owner.
     /// </summary>
     public async Task RecordAsync(IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
     {
