@@ -26,10 +26,10 @@ for minute in $(seq 1 "$SOAK_MINUTES"); do
     SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM events),
            round(pg_database_size(current_database()) / 1048576.0),
            round((SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
-                  WHERE c.relkind = 'r' AND (c.relname IN ('messages', 'message_contents', 'recipients')
+                  WHERE c.relkind = 'r' AND (c.relname IN ('messages', 'message_states', 'message_contents', 'recipients')
                         OR c.relname LIKE 'events\_%' OR c.relname LIKE 'delivery\_attempts\_%'))
                  / greatest((SELECT count(*) FROM messages), 1)),
-           (SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'messages')")
+           (SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE relname IN ('messages', 'message_states'))")
   read -r buckets slots rates cursors authfail idem < <(soak_db "
     SELECT (SELECT count(*) FROM rate_limit_buckets), (SELECT count(*) FROM destination_connection_slots),
            (SELECT count(*) FROM destination_rates), (SELECT count(*) FROM feed_cursors),
