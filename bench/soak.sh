@@ -14,7 +14,7 @@ soak_db() { PGPASSWORD=relay psql -h 127.0.0.1 -U relay -d "$DB" -qtA -F ' ' -c 
 rss_mb() { awk -v k="$2" '$1 == k":" {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 {
   echo "# soak: $SOAK_MINUTES min of single 2 KB POSTs at $SOAK_RATE/s offered open loop from $SOAK_CONC connections; $(nproc)-core $(uname -m)"
-  echo "# api x$APIS, sender x$SENDERS, tracking x1; DKIM $([ "${DKIM:-1}" = 1 ] && echo on || echo off); started $(date -u +%FT%TZ)"
+  echo "# api x$APIS, sender x$SENDERS, tracking x1; DKIM $([ "${DKIM:-1}" = 1 ] && echo on || echo off); PostgreSQL $(pg_settings_line); started $(date -u +%FT%TZ)"
   echo "# min    sent  late  p50_ms  p99_ms  max_ms backlog | RSS MB now/peak: $(for n in "${!SERVICE_PID[@]}"; do printf '%s ' "$n"; done)| messages events db_MB bytes/email dead_msgs | buckets slots rates cursors authfail idem"
 } | tee "$soak_out" >&2
 for minute in $(seq 1 "$SOAK_MINUTES"); do
