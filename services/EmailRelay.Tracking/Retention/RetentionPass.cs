@@ -42,7 +42,7 @@ public sealed partial class RetentionPass(NpgsqlDataSource dataSource, IOptions<
             WITH doomed AS (
                 SELECT m.id FROM messages m JOIN message_states s ON s.message_id = m.id
                 WHERE m.id < {IdBefore("now() - $2")} AND s.status IN {Final}
-                ORDER BY m.id LIMIT $3 FOR UPDATE OF m SKIP LOCKED
+                ORDER BY m.id LIMIT $3 FOR UPDATE OF m, s SKIP LOCKED
             )
             DELETE FROM messages m USING doomed WHERE m.id = doomed.id
             """),

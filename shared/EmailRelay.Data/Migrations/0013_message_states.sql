@@ -6,8 +6,7 @@
 -- copy of the wide row (subject, headers, tags, metadata) and a new entry in all 7 of its indexes,
 -- GIN included, and left a dead row for autovacuum to clear through all 7 again. Measured on this
 -- schema, 40,000 lease + record pairs took 1.8 s and 77 MB of WAL against `messages`, and 1.0 s
--- and 33 MB against this table. Autovacuum of a large `messages` is what a long run at high rate
--- stalled on (bench/results/soak.txt).
+-- and 33 MB against this table.
 CREATE TABLE message_states (
     message_id       uuid PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
     status           text NOT NULL,             -- derived from the recipients on every change (MessageStatusSql)
