@@ -14,7 +14,7 @@ soak_db() { PGPASSWORD=relay psql -h 127.0.0.1 -U relay -d "$DB" -qtA -F ' ' -c 
 rss_mb() { awk -v k="$2" '$1 == k":" {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 {
   echo "# soak: $SOAK_MINUTES min of single 2 KB POSTs at $SOAK_RATE/s offered open loop from $SOAK_CONC connections; $(nproc)-core $(uname -m)"
-  echo "# api x$APIS, sender x$SENDERS, tracking x1; DKIM $([ "${DKIM:-1}" = 1 ] && echo on || echo off); started $(date -u +%FT%TZ)"
+  echo "# api x$APIS, sender x$SENDERS, tracking x1; DKIM $([ "${DKIM:-1}" = 1 ] && echo on || echo off); PostgreSQL $(pg_settings_line); started $(date -u +%FT%TZ)"
   echo "# min    sent  late  p50_ms  p99_ms  max_ms backlog | RSS MB now/peak: $(for n in "${!SERVICE_PID[@]}"; do printf '%s ' "$n"; done)| messages events db_MB bytes/email dead_msgs | buckets slots rates cursors authfail idem"
 } | tee "$soak_out" >&2
 for minute in $(seq 1 "$SOAK_MINUTES"); do
@@ -26,10 +26,10 @@ for minute in $(seq 1 "$SOAK_MINUTES"); do
     SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM events),
            round(pg_database_size(current_database()) / 1048576.0),
            round((SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
-                  WHERE c.relkind = 'r' AND (c.relname IN ('messages', 'message_contents', 'recipients')
+                  WHERE c.relkind = 'r' AND (c.relname IN ('messages', 'message_states', 'message_contents', 'recipients')
                         OR c.relname LIKE 'events\_%' OR c.relname LIKE 'delivery\_attempts\_%'))
                  / greatest((SELECT count(*) FROM messages), 1)),
-           (SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'messages')")
+           (SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE relname IN ('messages', 'message_states'))")
   read -r buckets slots rates cursors authfail idem < <(soak_db "
     SELECT (SELECT count(*) FROM rate_limit_buckets), (SELECT count(*) FROM destination_connection_slots),
            (SELECT count(*) FROM destination_rates), (SELECT count(*) FROM feed_cursors),

@@ -42,8 +42,8 @@ public static class MessageStatusSql
 
     /// <summary>Refreshes <c>status</c> and <c>next_dispatch_at</c> of message <c>$1</c> after its lease was released.</summary>
     public static readonly string Refresh = $"""
-        UPDATE messages m SET status = s.status, next_dispatch_at = s.next_dispatch_at, {Outbox.Taken}
+        UPDATE message_states m SET status = s.status, next_dispatch_at = s.next_dispatch_at, {Outbox.Taken}
         FROM ({Aggregate("recipients WHERE message_id = $1")}) s
-        WHERE m.id = $1
+        WHERE m.message_id = $1
         """;
 }

@@ -5,7 +5,7 @@ using static EmailRelay.Data.NpgsqlShorthand;
 namespace EmailRelay.Data;
 
 /// <summary>
-/// Every rule about <c>messages.next_dispatch_at</c> and <c>messages.dispatched_at</c>, the
+/// Every rule about <c>message_states.next_dispatch_at</c> and <c>message_states.dispatched_at</c>, the
 /// transactional outbox of DeliverMessage commands (DESIGN.md §3.2). A message owes at most one
 /// command at a time:
 /// <list type="bullet">
@@ -58,10 +58,10 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
     public async Task<IReadOnlyList<Guid>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE messages SET next_dispatch_at = $2, dispatched_at = $1
-            WHERE id IN (SELECT id FROM messages WHERE next_dispatch_at <= $1
-                         ORDER BY next_dispatch_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            UPDATE message_states SET next_dispatch_at = $2, dispatched_at = $1
+            WHERE message_id IN (SELECT message_id FROM message_states WHERE next_dispatch_at <= $1
+                                 ORDER BY next_dispatch_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+            RETURNING message_id
             """);
         command.Parameters.Add(P(now));
         command.Parameters.Add(P(now + Options.ClaimTimeout));
@@ -79,11 +79,11 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
         CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE messages SET next_dispatch_at = $3, dispatched_at = $2
-            WHERE id IN (SELECT id FROM messages WHERE next_dispatch_at IS NULL AND dispatched_at < $1
-                           AND status IN ('scheduled', 'queued', 'sending', 'deferred')
-                         ORDER BY dispatched_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            UPDATE message_states SET next_dispatch_at = $3, dispatched_at = $2
+            WHERE message_id IN (SELECT message_id FROM message_states WHERE next_dispatch_at IS NULL AND dispatched_at < $1
+                                   AND status IN ('scheduled', 'queued', 'sending', 'deferred')
+                                 ORDER BY dispatched_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+            RETURNING message_id
             """);
         command.Parameters.Add(P(handedBefore));
         command.Parameters.Add(P(now));
@@ -99,7 +99,7 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
     public async Task MarkPublishedAsync(IReadOnlyList<Guid> ids, DateTimeOffset claimedAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE messages SET next_dispatch_at = NULL WHERE id = ANY($1) AND dispatched_at = $2");
+            "UPDATE message_states SET next_dispatch_at = NULL WHERE message_id = ANY($1) AND dispatched_at = $2");
         command.Parameters.Add(P(ids.ToArray()));
         command.Parameters.Add(P(claimedAt));
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -114,7 +114,7 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
         CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE messages SET next_dispatch_at = $3, dispatched_at = NULL WHERE id = ANY($1) AND dispatched_at = $2");
+            "UPDATE message_states SET next_dispatch_at = $3, dispatched_at = NULL WHERE message_id = ANY($1) AND dispatched_at = $2");
         command.Parameters.Add(P(ids.ToArray()));
         command.Parameters.Add(P(dispatchedAt));
         command.Parameters.Add(P(now + Options.PublishRetryDelay));
@@ -129,8 +129,8 @@ public sealed class Outbox(NpgsqlDataSource dataSource, IOptions<OutboxOptions> 
     public async Task<bool> RequeueFromErrorQueueAsync(Guid messageId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE messages SET next_dispatch_at = least(next_dispatch_at, $2), dispatched_at = NULL
-            WHERE id = $1 AND status IN ('scheduled', 'queued', 'sending', 'deferred')
+            UPDATE message_states SET next_dispatch_at = least(next_dispatch_at, $2), dispatched_at = NULL
+            WHERE message_id = $1 AND status IN ('scheduled', 'queued', 'sending', 'deferred')
             """);
         command.Parameters.Add(P(messageId));
         command.Parameters.Add(P(now + Options.ErrorQueueRequeueDelay));

@@ -18,8 +18,8 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
         // The children are read only when the message itself passed the project check.
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"""
-            SELECT id, status, created_at, send_at, from_header, subject, message_id_header, tags, metadata::text AS metadata
-            FROM messages WHERE id = @id {InProject(project)};
+            SELECT id, s.status, created_at, send_at, from_header, subject, message_id_header, tags, metadata::text AS metadata
+            FROM messages JOIN message_states s ON s.message_id = id WHERE id = @id {InProject(project)};
             SELECT address AS email, kind, status, attempts, last_reply_code, last_enhanced_code, last_reply, delivered_at,
                    CASE WHEN status IN ('scheduled', 'queued', 'deferred') THEN next_attempt_at END AS next_attempt_at, bounce_reason
             FROM recipients WHERE message_id = @id AND EXISTS (SELECT 1 FROM messages WHERE id = @id {InProject(project)}) ORDER BY ordinal;
@@ -67,7 +67,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             parameters.Add(name, value);
         }
         if (filter.Project is not null) Where("m.project_id = @project", "project", filter.Project.Value);
-        if (filter.Status is not null) Where("m.status = @status", "status", filter.Status);
+        if (filter.Status is not null) Where("s.status = @status", "status", filter.Status);
         if (filter.From is not null) Where("lower(m.envelope_from) = lower(@from)", "from", filter.From);
         if (filter.Tag is not null) Where("m.tags @> ARRAY[@tag]::text[]", "tag", filter.Tag);
         // An email's id is a UUIDv7 of its created_at: the time range is also an id range, which
@@ -93,9 +93,9 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<EmailSummaryRow>(new CommandDefinition(
             $"""
-            SELECT m.id, m.status, m.created_at, m.send_at, m.from_header AS "from", m.subject, m.tags,
+            SELECT m.id, s.status, m.created_at, m.send_at, m.from_header AS "from", m.subject, m.tags,
                    (SELECT count(*)::int FROM recipients r WHERE r.message_id = m.id) AS recipient_count
-            FROM messages m {where}
+            FROM messages m JOIN message_states s ON s.message_id = m.id {where}
             ORDER BY m.id DESC LIMIT @limit
             """, parameters, cancellationToken: cancellationToken)))
             .Select(r => new EmailSummary(r.Id, r.Status, r.CreatedAt, r.SendAt, r.From, r.Subject, r.Tags, r.RecipientCount)).ToList();

@@ -9,7 +9,7 @@ using static EmailRelay.Data.NpgsqlShorthand;
 namespace EmailRelay.Api.Emails;
 
 /// <summary>
-/// The accept transaction (DESIGN.md §3.1): messages, contents, recipients and their first events
+/// The accept transaction (DESIGN.md §3.1): messages, their states, contents, recipients and their first events
 /// for every email of one or more requests in ONE statement — data-modifying CTEs over arrays,
 /// atomic without BEGIN/COMMIT round trips, so a batch of 100 costs what one email costs in
 /// statements, and so do concurrent requests stored together (<see cref="AcceptGroupCommit"/>).
@@ -87,23 +87,13 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
         parts.Add(("settled",
             "SELECT message_id FROM recipient_rows GROUP BY message_id HAVING bool_and(suppressed_by IS NOT NULL)"));
 
-        // A message whose every recipient is suppressed is final at once: status suppressed, nothing due, nothing dispatched.
-        parts.Add(("new_messages", Sql(parameters,
-            $"""
-            INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
-                                  send_at, created_at, expires_at, status, size_bytes, next_dispatch_at, event_seq, trace_id, project_id,
-                                  dispatched_at)
-            SELECT m.id, m.api_key_id, m.envelope_from, m.from_header, m.subject, m.message_id_header,
-                   ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.send_at, m.created_at, m.expires_at,
-                   CASE WHEN settled.message_id IS NULL THEN m.status ELSE '{RecipientStatus.Suppressed}' END, m.size_bytes,
-                   CASE WHEN settled.message_id IS NULL THEN m.next_dispatch_at END, m.event_seq, m.trace_id, m.project_id,
-                   CASE WHEN settled.message_id IS NULL THEN m.dispatched_at END
-            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
+        parts.Add(("message_input", Sql(parameters,
+            """
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
                         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $15::text[], $16::int[],
                         $17::uuid[], $18::timestamptz[])
                  AS m(id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata, send_at, created_at, expires_at,
                       status, size_bytes, next_dispatch_at, trace_id, event_seq, project_id, dispatched_at)
-            LEFT JOIN settled ON settled.message_id = m.id
             """,
             P(ids), P(all.Select(e => e.Request.ApiKeyId).ToArray()),
             P(emails.Select(e => e.Email.From.GetAddress(idnEncode: true)).ToArray()),
@@ -121,6 +111,24 @@ public sealed class EmailStore(NpgsqlDataSource dataSource)
             P(all.Select(e => e.Request.TraceId).ToArray()),
             P(emails.Select(e => e.Email.Recipients.Count).ToArray()), P(all.Select(e => e.Request.ProjectId).ToArray()),
             P(dispatch.Select(d => d.DispatchedAt).ToArray()))));
+        parts.Add(("new_messages",
+            """
+            INSERT INTO messages (id, api_key_id, envelope_from, from_header, subject, message_id_header, tags, metadata,
+                                  send_at, created_at, expires_at, size_bytes, trace_id, project_id)
+            SELECT id, api_key_id, envelope_from, from_header, subject, message_id_header,
+                   ARRAY(SELECT jsonb_array_elements_text(tags)), metadata, send_at, created_at, expires_at, size_bytes, trace_id, project_id
+            FROM message_input
+            """));
+        // A message whose every recipient is suppressed is final at once: status suppressed, nothing due, nothing dispatched.
+        parts.Add(("new_states",
+            $"""
+            INSERT INTO message_states (message_id, status, next_dispatch_at, dispatched_at, event_seq)
+            SELECT m.id,
+                   CASE WHEN settled.message_id IS NULL THEN m.status ELSE '{RecipientStatus.Suppressed}' END,
+                   CASE WHEN settled.message_id IS NULL THEN m.next_dispatch_at END,
+                   CASE WHEN settled.message_id IS NULL THEN m.dispatched_at END, m.event_seq
+            FROM message_input m LEFT JOIN settled ON settled.message_id = m.id
+            """));
 
         parts.Add(("new_contents", Sql(parameters,
             "INSERT INTO message_contents (message_id, mime) SELECT * FROM unnest($1::uuid[], $2::bytea[])",

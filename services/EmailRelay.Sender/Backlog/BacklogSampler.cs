@@ -13,12 +13,12 @@ namespace EmailRelay.Sender.Backlog;
 /// </summary>
 public sealed partial class BacklogSampler : BackgroundService
 {
-    // Pending messages are found through messages_status (status, id); their recipients still owed
-    // are grouped by domain. Bounded by MaxDestinations, oldest first.
+    // Pending messages are found through message_states_status (status, message_id); their recipients
+    // still owed are grouped by domain. Bounded by MaxDestinations, oldest first.
     private const string OldestPendingSql = """
         SELECT r.domain, min(m.created_at) AS oldest
-        FROM messages m JOIN recipients r ON r.message_id = m.id
-        WHERE m.status IN ('queued', 'sending', 'deferred')
+        FROM message_states s JOIN messages m ON m.id = s.message_id JOIN recipients r ON r.message_id = s.message_id
+        WHERE s.status IN ('queued', 'sending', 'deferred')
           AND r.status IN ('queued', 'sending', 'deferred')
         GROUP BY r.domain
         ORDER BY oldest

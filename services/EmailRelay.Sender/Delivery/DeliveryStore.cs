@@ -105,14 +105,14 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
             INSERT INTO delivery_attempts (message_id, recipient_ordinal, attempt, started_at, duration_ms, tls, reply, outcome, ambiguous)
             SELECT message_id, ordinal, attempts, $4, 0, false, '{LapsedReply}', 'deferred', true FROM leased WHERE lapsed
         ), message AS (
-            UPDATE messages m SET status = 'sending', {Outbox.Leased("t.leased_until")}
+            UPDATE message_states m SET status = 'sending', {Outbox.Leased("t.leased_until")}
             FROM t
-            WHERE m.id = t.message_id AND EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
+            WHERE m.message_id = t.message_id AND EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
         ), taken AS (
             -- Nothing to do, but the command is consumed all the same: no longer with the broker.
-            UPDATE messages m SET {Outbox.Taken}
+            UPDATE message_states m SET {Outbox.Taken}
             FROM t
-            WHERE m.id = t.message_id AND m.dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
+            WHERE m.message_id = t.message_id AND m.dispatched_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM leased l WHERE l.message_id = t.message_id)
         )
         SELECT message_id, ordinal, address, attempts, last_reply_code, last_enhanced_code, last_reply, lapsed FROM leased
         ORDER BY message_id, ordinal
@@ -196,11 +196,12 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
             FROM unnest($29::uuid[]) AS m(message_id) LEFT JOIN updated x ON x.message_id = m.message_id
             GROUP BY m.message_id
         ), message AS (
-            UPDATE messages m
+            UPDATE message_states m
             SET event_seq = m.event_seq + c.n, status = s.status, next_dispatch_at = s.next_dispatch_at
             FROM ({MessageStatusSql.AggregateByMessage("states")}) s JOIN counts c ON c.message_id = s.message_id
-            WHERE m.id = s.message_id
-            RETURNING m.id, m.event_seq, m.project_id, c.n
+                 JOIN messages p ON p.id = s.message_id
+            WHERE m.message_id = s.message_id
+            RETURNING m.message_id AS id, m.event_seq, p.project_id, c.n
         )
         INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
         SELECT u.event_id, updated.message_id, message.project_id,
@@ -226,7 +227,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
             UPDATE recipients SET leased_until = $3 WHERE message_id = $1 AND lease_token = $2
             RETURNING 1
         ), message AS (
-            UPDATE messages SET {Outbox.Renewed("$3")} WHERE id = $1 AND EXISTS (SELECT 1 FROM renewed)
+            UPDATE message_states SET {Outbox.Renewed("$3")} WHERE message_id = $1 AND EXISTS (SELECT 1 FROM renewed)
         )
         SELECT count(*) FROM renewed
         """;

@@ -78,10 +78,10 @@ public sealed class BounceRecorder(NpgsqlDataSource dataSource)
             SELECT status, next_attempt_at, leased_until FROM recipients
             WHERE message_id = $1 AND ordinal <> ALL (SELECT ordinal FROM updated)
         ), message AS (
-            UPDATE messages m SET event_seq = m.event_seq + 1, status = s.status, next_dispatch_at = s.next_dispatch_at
-            FROM ({MessageStatusSql.Aggregate("states")}) s
-            WHERE m.id = $1 AND EXISTS (SELECT 1 FROM updated)
-            RETURNING m.event_seq, m.project_id
+            UPDATE message_states m SET event_seq = m.event_seq + 1, status = s.status, next_dispatch_at = s.next_dispatch_at
+            FROM ({MessageStatusSql.Aggregate("states")}) s, messages p
+            WHERE m.message_id = $1 AND p.id = $1 AND EXISTS (SELECT 1 FROM updated)
+            RETURNING m.event_seq, p.project_id
         ), event AS (
             INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
             SELECT $4, $1, message.project_id, message.event_seq, updated.address, $5, $3
@@ -95,9 +95,10 @@ public sealed class BounceRecorder(NpgsqlDataSource dataSource)
         WITH target AS (
             SELECT address FROM recipients WHERE message_id = $1 AND ordinal = $2
         ), message AS (
-            UPDATE messages m SET event_seq = m.event_seq + 1
-            WHERE m.id = $1 AND EXISTS (SELECT 1 FROM target)
-            RETURNING m.event_seq, m.project_id
+            UPDATE message_states m SET event_seq = m.event_seq + 1
+            FROM messages p
+            WHERE m.message_id = $1 AND p.id = $1 AND EXISTS (SELECT 1 FROM target)
+            RETURNING m.event_seq, p.project_id
         ), event AS (
             INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
             SELECT $4, $1, message.project_id, message.event_seq, target.address, $5, $3

@@ -31,8 +31,8 @@ public sealed partial class RetentionPass(NpgsqlDataSource dataSource, IOptions<
     [
         ("message_contents", $"""
             WITH doomed AS (
-                SELECT c.message_id FROM message_contents c JOIN messages m ON m.id = c.message_id
-                WHERE c.message_id < {IdBefore("now() - $1")} AND m.status IN {Final}
+                SELECT c.message_id FROM message_contents c JOIN message_states s ON s.message_id = c.message_id
+                WHERE c.message_id < {IdBefore("now() - $1")} AND s.status IN {Final}
                 ORDER BY c.message_id LIMIT $3
             )
             DELETE FROM message_contents c USING doomed WHERE c.message_id = doomed.message_id
@@ -40,8 +40,9 @@ public sealed partial class RetentionPass(NpgsqlDataSource dataSource, IOptions<
         // Recipients, remaining events and attempts go with their email (ON DELETE CASCADE).
         ("messages", $"""
             WITH doomed AS (
-                SELECT id FROM messages WHERE id < {IdBefore("now() - $2")} AND status IN {Final}
-                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+                SELECT m.id FROM messages m JOIN message_states s ON s.message_id = m.id
+                WHERE m.id < {IdBefore("now() - $2")} AND s.status IN {Final}
+                ORDER BY m.id LIMIT $3 FOR UPDATE OF m, s SKIP LOCKED
             )
             DELETE FROM messages m USING doomed WHERE m.id = doomed.id
             """),

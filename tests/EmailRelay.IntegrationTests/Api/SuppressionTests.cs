@@ -82,10 +82,10 @@ public sealed class SuppressionTests(StandardStack fixture)
         Assert.Equal("suppressed", accepted.Str("status"));
         Assert.All(accepted.GetProperty("recipients").EnumerateArray(), r => Assert.Equal("suppressed", r.Str("status")));
         var id = accepted.GetProperty("id").GetGuid();
-        Assert.Equal("suppressed", await _stack.Database.ScalarAsync<string>("SELECT status FROM messages WHERE id = $1", id));
+        Assert.Equal("suppressed", await _stack.Database.ScalarAsync<string>("SELECT status FROM message_states WHERE message_id = $1", id));
         // Nothing owed to the outbox: never claimed by a dispatcher, never leased by a sender.
         Assert.Equal(0L, await _stack.Database.ScalarAsync<long>(
-            "SELECT count(*) FROM messages WHERE id = $1 AND (next_dispatch_at IS NOT NULL OR dispatched_at IS NOT NULL)", id));
+            "SELECT count(*) FROM message_states WHERE message_id = $1 AND (next_dispatch_at IS NOT NULL OR dispatched_at IS NOT NULL)", id));
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         var email = await _stack.GetEmailAsync(id);
         Assert.Equal("suppressed", email.Str("status"));

@@ -29,9 +29,12 @@ public sealed class OutboxTests : IAsyncLifetime
     {
         var id = Guid.CreateVersion7();
         await using var command = _database.DataSource.CreateCommand("""
-            INSERT INTO messages (id, envelope_from, from_header, subject, message_id_header, created_at, expires_at, status,
-                                  size_bytes, project_id, next_dispatch_at, dispatched_at)
-            VALUES ($1, 'b@x.example', 'a@x.example', 's', '<m@x>', $2, $2 + interval '3 days', $3, 1, $4, $5, $6)
+            WITH m AS (
+                INSERT INTO messages (id, envelope_from, from_header, subject, message_id_header, created_at, expires_at, size_bytes, project_id)
+                VALUES ($1, 'b@x.example', 'a@x.example', 's', '<m@x>', $2, $2 + interval '3 days', 1, $4)
+                RETURNING id
+            )
+            INSERT INTO message_states (message_id, status, next_dispatch_at, dispatched_at) SELECT id, $3, $5, $6 FROM m
             """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(T0);
@@ -45,7 +48,7 @@ public sealed class OutboxTests : IAsyncLifetime
 
     private async Task<DispatchState> StateAsync(Guid id)
     {
-        await using var command = _database.DataSource.CreateCommand("SELECT next_dispatch_at, dispatched_at FROM messages WHERE id = $1");
+        await using var command = _database.DataSource.CreateCommand("SELECT next_dispatch_at, dispatched_at FROM message_states WHERE message_id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
@@ -93,7 +96,7 @@ public sealed class OutboxTests : IAsyncLifetime
         await _outbox.ClaimDueAsync(T0, 10, CancellationToken.None);
         // The consumer leased it before the confirm was recorded.
         var leasedUntil = T0.AddSeconds(15);
-        await using (var lease = _database.DataSource.CreateCommand($"UPDATE messages SET {Outbox.Leased("$2")} WHERE id = $1"))
+        await using (var lease = _database.DataSource.CreateCommand($"UPDATE message_states SET {Outbox.Leased("$2")} WHERE message_id = $1"))
         {
             lease.Parameters.AddWithValue(id);
             lease.Parameters.AddWithValue(leasedUntil);

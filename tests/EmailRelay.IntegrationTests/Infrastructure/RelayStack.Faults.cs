@@ -27,7 +27,7 @@ public sealed partial class RelayStack
     {
         var ids = messages.ToArray();
         var delivered = await WithDatabaseAsync(() => Database.ScalarAsync<long>(
-            "SELECT count(*) FROM messages WHERE id = ANY($1) AND status = 'delivered'", ids));
+            "SELECT count(*) FROM message_states WHERE message_id = ANY($1) AND status = 'delivered'", ids));
         if (delivered < ids.Length)
         {
             return null;
@@ -50,7 +50,7 @@ public sealed partial class RelayStack
         var ids = accepted.Keys.ToArray();
         var until = DateTime.UtcNow + deadline;
         while (await WithDatabaseAsync(() => Database.ScalarAsync<long>(
-                   "SELECT count(*) FROM messages WHERE id = ANY($1) AND status = 'delivered'", ids)) < ids.Length
+                   "SELECT count(*) FROM message_states WHERE message_id = ANY($1) AND status = 'delivered'", ids)) < ids.Length
                && DateTime.UtcNow < until)
         {
             await Task.Delay(250);
@@ -60,7 +60,7 @@ public sealed partial class RelayStack
         await WithDatabaseAsync(async () =>
         {
             delivered.Clear();
-            await using var command = Database.DataSource.CreateCommand("SELECT id FROM messages WHERE id = ANY($1) AND status = 'delivered'");
+            await using var command = Database.DataSource.CreateCommand("SELECT message_id FROM message_states WHERE message_id = ANY($1) AND status = 'delivered'");
             command.Parameters.Add(new NpgsqlParameter { Value = ids });
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -73,10 +73,12 @@ public sealed class RetentionTests
         var id = Guid.CreateVersion7(createdAt);
         await database.ScalarAsync<int>("""
             WITH m AS (
-                INSERT INTO messages (id, envelope_from, from_header, subject, message_id_header, created_at, expires_at, status, size_bytes, project_id)
-                VALUES ($1, 'a@acme.example', 'a@acme.example', 's', '<x@y>', $2, $2 + interval '72 hours', $3, 10,
+                INSERT INTO messages (id, envelope_from, from_header, subject, message_id_header, created_at, expires_at, size_bytes, project_id)
+                VALUES ($1, 'a@acme.example', 'a@acme.example', 's', '<x@y>', $2, $2 + interval '72 hours', 10,
                         '00000000-0000-0000-0000-000000000001')
                 RETURNING id
+            ), s AS (
+                INSERT INTO message_states (message_id, status) SELECT id, $3 FROM m
             ), c AS (
                 INSERT INTO message_contents (message_id, mime) SELECT id, '\x00' FROM m
             ), r AS (
