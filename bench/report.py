@@ -60,7 +60,7 @@ ROWS = [
     ("peak RSS MB, tracking", "er.rss.tracking", None, 0, True),
     ("peak RSS MB, api (2nd process)", "er.rss.api2", None, 0, True),
     ("peak RSS MB, sender (2nd process)", "er.rss.sender2", None, 0, True),
-    ("peak RSS MB, all processes", "er.rss.total", "pf.rss.total", 0, True),
+    ("peak RSS MB, services / all of Postfix", "er.rss.total", "pf.rss.total", 0, True),
     ("PostgreSQL CPU, cores (single 2 KB run)", "er.single.2k.pg_cpu", None, 2, True),
     ("RabbitMQ CPU, cores (single 2 KB run)", "er.single.2k.rabbit_cpu", None, 2, True),
     ("relay CPU, cores (single 2 KB run)", "er.single.2k.relay_cpu", "pf.2k.relay_cpu", 2, True),
@@ -85,6 +85,7 @@ print("EmailRelay process started. The paced rows are a separate pass on each si
 print("offered at Postfix's accepted rate, open loop, latency counted from when each was due: one")
 print("POST for EmailRelay, one SMTP transaction (MAIL..250 queued) on a reused connection for Postfix.")
 print("CPU per delivered email counts every process: for EmailRelay its services, PostgreSQL and RabbitMQ.")
+print("Peak RSS counts EmailRelay's services (api, sender, tracking), not PostgreSQL or RabbitMQ; Postfix's, all its processes.")
 for side, prefix in (("EmailRelay", "er"), ("Postfix", "pf")):
     if v(f"{prefix}.paced.late"):
         print(f"Paced pass, {side}: {v(f'{prefix}.paced.late'):.0f} sends left the client more than 10 ms late (the client fell behind).")
