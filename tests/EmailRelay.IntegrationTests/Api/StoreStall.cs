@@ -37,10 +37,13 @@ public sealed class StoreStall : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
+            // Found by the lock it waits for, not by its text: pg_stat_activity keeps only the first
+            // 1 KB of a query (track_activity_query_size), and the accept statement is longer.
             var pid = await _database.ScalarAsync<int>(
                 """
-                SELECT coalesce(min(pid), 0) FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO messages%'
+                SELECT coalesce(min(pid), 0) FROM pg_locks
+                WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND relation = 'messages'::regclass AND mode = 'RowExclusiveLock' AND NOT granted
                 """);
             if (pid != 0)
             {
