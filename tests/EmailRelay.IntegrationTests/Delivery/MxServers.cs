@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using EmailRelay.DevSmtp;
+using EmailRelay.IntegrationTests.Infrastructure;
 
 namespace EmailRelay.IntegrationTests.Delivery;
 
@@ -22,37 +22,27 @@ public sealed class MxServers : IAsyncDisposable
     /// <summary>Servers on the given loopback addresses; <paramref name="configure"/> may give one a certificate.</summary>
     public static async Task<MxServers> StartAsync(string[] addresses, Func<string, SmtpServerOptions?>? configure = null)
     {
-        for (var attempt = 0; ; attempt++)
+        var set = new MxServers(TestPorts.TcpOn(addresses.Select(IPAddress.Parse)));
+        try
         {
-            var set = new MxServers(FreePort());
-            try
+            foreach (var address in addresses)
             {
-                foreach (var address in addresses)
+                var given = configure?.Invoke(address);
+                set._servers[address] = await SmtpTestServer.StartAsync(new SmtpServerOptions
                 {
-                    var given = configure?.Invoke(address);
-                    set._servers[address] = await SmtpTestServer.StartAsync(new SmtpServerOptions
-                    {
-                        Port = set.Port,
-                        ListenAddress = IPAddress.Parse(address),
-                        Hostname = $"mx-{address}",
-                        Certificate = given?.Certificate,
-                    });
-                }
-                return set;
+                    Port = set.Port,
+                    ListenAddress = IPAddress.Parse(address),
+                    Hostname = $"mx-{address}",
+                    Certificate = given?.Certificate,
+                });
             }
-            catch (SocketException) when (attempt < 5)
-            {
-                // The port was free on 127.0.0.1 but taken on another loopback address: pick again.
-                await set.DisposeAsync();
-            }
+            return set;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        catch
+        {
+            await set.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

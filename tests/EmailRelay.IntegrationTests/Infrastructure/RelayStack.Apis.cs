@@ -10,7 +10,7 @@ public sealed partial class RelayStack
     /// </summary>
     public async Task<ApiReplica> StartExtraApiAsync()
     {
-        var port = FreePort();
+        var port = TestPorts.Tcp();
         var name = $"api-{Interlocked.Increment(ref _extraApiCount) + 1}";
         var environment = new Dictionary<string, string>(_environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
         var process = ServiceProcess.Start(name, TestSettings.ServiceDll("EmailRelay.Api"), environment, Path.Combine(_logDirectory, $"{name}.log"));

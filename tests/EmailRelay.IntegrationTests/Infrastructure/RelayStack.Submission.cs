@@ -24,8 +24,8 @@ public sealed partial class RelayStack
         var (certificate, key) = WriteSelfSignedPem(directory);
         var all = new Dictionary<string, string>
         {
-            ["Submission__Port"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Submission__ImplicitTlsPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Submission__Port"] = TestPorts.Tcp().ToString(CultureInfo.InvariantCulture),
+            ["Submission__ImplicitTlsPort"] = TestPorts.Tcp().ToString(CultureInfo.InvariantCulture),
             ["Submission__ListenAddress"] = "127.0.0.1",
             ["Submission__CertificatePath"] = certificate,
             ["Submission__KeyPath"] = key,
@@ -44,7 +44,7 @@ public sealed partial class RelayStack
     /// </summary>
     public async Task<(ServiceProcess Process, int Port, int TlsPort)> StartExtraSubmissionApiAsync()
     {
-        var (httpPort, port, tlsPort) = (FreePort(), FreePort(), FreePort());
+        var (httpPort, port, tlsPort) = (TestPorts.Tcp(), TestPorts.Tcp(), TestPorts.Tcp());
         var name = $"api-{Interlocked.Increment(ref _extraApiCount) + 1}";
         var environment = new Dictionary<string, string>(_environment)
         {

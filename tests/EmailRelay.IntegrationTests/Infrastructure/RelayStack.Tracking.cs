@@ -17,9 +17,9 @@ public sealed partial class RelayStack
     /// </summary>
     public async Task<ServiceProcess> StartTrackingAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = TestPorts.Tcp();
         var name = $"tracking-{_trackers.Count + 1}";
-        var bouncePort = FreePort();
+        var bouncePort = TestPorts.Tcp();
         var environment = new Dictionary<string, string>(_environment)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",

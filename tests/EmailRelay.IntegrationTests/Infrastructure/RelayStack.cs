@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using EmailRelay.DevSmtp;
 
@@ -38,7 +37,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         _smtpOptions = smtpOptions;
         _environment = environment;
         _logDirectory = logDirectory;
-        ApiPort = FreePort();
+        ApiPort = TestPorts.Tcp();
         Api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort}/"), Timeout = TimeSpan.FromSeconds(30) };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BootstrapKey);
     }
@@ -63,7 +62,7 @@ public sealed partial class RelayStack : IAsyncDisposable
         var virtualHost = await TestVirtualHost.CreateAsync();
         var smtpOptions = new SmtpServerOptions
         {
-            Port = smtp?.Port is > 0 ? smtp.Port : FreePort(),
+            Port = smtp?.Port is > 0 ? smtp.Port : TestPorts.Tcp(),
             Certificate = smtp?.Certificate,
             Username = smtp?.Username,
             Password = smtp?.Password,
@@ -135,7 +134,7 @@ public sealed partial class RelayStack : IAsyncDisposable
 
     public async Task<ServiceProcess> StartSenderAsync()
     {
-        var port = FreePort();
+        var port = TestPorts.Tcp();
         var environment = new Dictionary<string, string>(_environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
         var sender = ServiceProcess.Start($"sender-{++_senderCount}", TestSettings.ServiceDll("EmailRelay.Sender"), environment,
             Path.Combine(_logDirectory, $"sender-{_senderCount}.log"));
@@ -248,13 +247,6 @@ public sealed partial class RelayStack : IAsyncDisposable
 
     public string DescribeServices() =>
         string.Join("\n\n", new[] { ApiProcess }.Concat(_senders).OfType<ServiceProcess>().Select(p => $"--- {p.Name}\n{p.Tail(25)}"));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -37,7 +37,7 @@ public sealed class TestDnsServer : IAsyncDisposable
         var dnsmasq = new[] { "/usr/sbin/dnsmasq", "/usr/bin/dnsmasq" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("dnsmasq is not installed (Debian: dnsmasq-base; scripts/deps.sh installs it)");
         var stub = zone.ServerFailureDomains.Count > 0 ? ServerFailureStub.Start() : null;
-        port ??= FreeUdpAndTcpPort();
+        port ??= TestPorts.TcpAndUdp();
         var directory = Path.Combine(Path.GetTempPath(), "emailrelay-dns-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var config = Path.Combine(directory, "dnsmasq.conf");
@@ -84,25 +84,6 @@ public sealed class TestDnsServer : IAsyncDisposable
         catch (SocketException)
         {
             return false;
-        }
-    }
-
-    /// <summary>A port free for both UDP and TCP on loopback (dnsmasq listens on both).</summary>
-    private static int FreeUdpAndTcpPort()
-    {
-        for (var i = 0; ; i++)
-        {
-            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
-            try
-            {
-                using var tcp = new TcpListener(IPAddress.Loopback, port);
-                tcp.Start();
-                return port;
-            }
-            catch (SocketException) when (i < 20)
-            {
-            }
         }
     }
 

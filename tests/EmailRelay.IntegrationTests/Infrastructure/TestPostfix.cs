@@ -49,7 +49,7 @@ public sealed class TestPostfix : IAsyncDisposable
             throw new InvalidOperationException("a private Postfix instance needs root (its master runs as root, as any Postfix)");
         }
         var directory = Path.Combine(Path.GetTempPath(), "emailrelay-postfix-" + Guid.NewGuid().ToString("N")[..12]);
-        var port = FreePort();
+        var port = TestPorts.Tcp();
         var postfix = new TestPostfix(directory, port, domain);
         try
         {
@@ -183,13 +183,6 @@ public sealed class TestPostfix : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<string> RunAsync(string file, params string[] args)

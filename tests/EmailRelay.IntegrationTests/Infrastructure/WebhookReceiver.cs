@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace EmailRelay.IntegrationTests.Infrastructure;
@@ -41,7 +40,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             try
             {
-                return new WebhookReceiver(FreePort());
+                return new WebhookReceiver(TestPorts.Tcp());
             }
             catch (HttpListenerException) when (attempt < 5)
             {
@@ -146,13 +145,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
             _inFlight.AddOrUpdate(path, 0, (_, n) => n - 1);
             _inFlight.AddOrUpdate(AnyPath, 0, (_, n) => n - 1);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
