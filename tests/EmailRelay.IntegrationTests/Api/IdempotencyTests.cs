@@ -46,6 +46,28 @@ public sealed class IdempotencyTests(StandardStack fixture)
     }
 
     [Fact]
+    public async Task A_batch_replays_with_the_same_body_and_is_422_with_another()
+    {
+        var key = Guid.NewGuid().ToString();
+        var to = new[] { Emails.Unique("idem-batch"), Emails.Unique("idem-batch") };
+        var body = new { emails = to.Select(address => Emails.Simple(address)).ToArray() };
+
+        using var first = await _stack.PostJsonAsync("v1/emails/batch", body, key);
+        using var replay = await _stack.PostJsonAsync("v1/emails/batch", body, key);
+        using var other = await _stack.PostJsonAsync("v1/emails/batch", new { emails = new[] { Emails.Simple(Emails.Unique("other")) } }, key);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await replay.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        foreach (var address in to)
+        {
+            Assert.Equal(1, await _stack.Database.ScalarAsync<long>("SELECT count(*) FROM recipients WHERE address = $1", address));
+        }
+    }
+
+    [Fact]
     public async Task Key_of_a_request_still_running_is_409_and_its_result_is_replayed_after()
     {
         var key = Guid.NewGuid().ToString();

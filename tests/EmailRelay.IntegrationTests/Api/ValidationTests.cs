@@ -106,6 +106,53 @@ public sealed class ValidationTests(StandardStack fixture)
     }
 
     [Fact]
+    public async Task Batch_item_of_the_wrong_json_shape_fails_alone()
+    {
+        var good = Emails.Unique("shape");
+        var body = $$"""{"emails": [{"to": 5}, {{JsonSerializer.Serialize(Emails.Simple(good))}}, null]}""";
+        using var response = await PostRawAsync("v1/emails/batch", body, "application/json");
+        var items = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data").EnumerateArray().ToList();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, items.Count);
+        Assert.True(items[0].GetProperty("error").GetProperty("errors").TryGetProperty("to", out _), items[0].ToString());
+        Assert.Equal("queued", items[1].Str("status"));
+        Assert.True(items[2].GetProperty("error").GetProperty("errors").TryGetProperty("$", out _), items[2].ToString());
+        await _stack.WaitForStatusAsync(items[1].GetProperty("id").GetGuid(), "delivered");
+    }
+
+    [Fact]
+    public async Task Batch_that_turns_invalid_after_several_valid_items_is_400_naming_the_body_and_stores_nothing()
+    {
+        var before = await CountMessagesAsync();
+        var valid = string.Join(", ", Enumerable.Range(0, 3).Select(_ => JsonSerializer.Serialize(Emails.Simple(Emails.Unique("broken")))));
+        using var response = await PostRawAsync("v1/emails/batch", $$"""{"emails": [{{valid}}] x}""", "application/json");
+        var problem = await ProblemAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid JSON (line 1, byte", problem.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await CountMessagesAsync());
+    }
+
+    [Fact]
+    public async Task Batch_body_over_the_limit_sent_chunked_is_413()
+    {
+        // Valid JSON as far as it goes, and no Content-Length: only the bytes that arrive show the limit passed.
+        var body = new byte[64 * 1024 * 1024 + 1];
+        body.AsSpan().Fill((byte)' ');
+        "{\"emails\": ["u8.CopyTo(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/emails/batch") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await _stack.Api.SendAsync(request);
+        var problem = await ProblemAsync(response);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("64 MiB", problem.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_email_is_404_problem()
     {
         using var response = await _stack.Api.GetAsync($"v1/emails/{Guid.NewGuid()}");
