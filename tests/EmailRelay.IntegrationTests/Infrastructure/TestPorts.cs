@@ -10,9 +10,9 @@ namespace EmailRelay.IntegrationTests.Infrastructure;
 /// A port from bind(0) lies in the kernel's ephemeral range, the range every outgoing connection
 /// (Npgsql, RabbitMQ, HTTP, SMTP) also draws its local port from. Between the probe closing such a
 /// port and the child process binding it, an outgoing connection can take it, and the child dies
-/// with "address already in use". These ports come from
-/// below that range, where the kernel never picks, and none is handed out twice in one test run.
-/// The probe bind still runs, to step over whatever else on the machine listens there.
+/// with "address already in use". These ports come from below that range, where the kernel never
+/// picks, and none is handed out twice in one test run. The probe bind still runs, to step over
+/// whatever else on the machine listens there.
 /// </remarks>
 public static class TestPorts
 {
