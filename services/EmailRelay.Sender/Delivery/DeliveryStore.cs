@@ -130,6 +130,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
         var rows = records.SelectMany(r => r.Updates.Select(u => (Record: r, Update: u))).ToList();
         var attempts = records.Where(r => r.Result is not null)
             .SelectMany(r => r.Updates.Where(u => u.Attempted).Select(u => (Record: r, Result: r.Result!, Update: u))).ToList();
+        var messages = records.Select(r => r.Delivery).DistinctBy(d => d.MessageId).ToList();
         await using var command = groups.CreateCommand(RecordSql);
         command.Parameters.AddRange(new NpgsqlParameter[]
         {
@@ -149,7 +150,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
             P(attempts.Select(a => a.Update.Reply).ToArray()), P(attempts.Select(a => a.Update.Outcome).ToArray()),
             P(attempts.Select(a => a.Update.Ambiguous).ToArray()), P(attempts.Select(a => a.Update.Reason?.ToSnakeCase()).ToArray()),
             P(attempts.Select(a => a.Result.TlsFallback).ToArray()),
-            P(records.Select(r => r.Delivery.MessageId).Distinct().ToArray()),
+            P(messages.Select(m => m.MessageId).ToArray()), P(messages.Select(m => m.ProjectId).ToArray()),
         });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -158,7 +159,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
     // $14..$28: one row per attempted recipient; $28 why the session was in clear text after a
     // failed STARTTLS handshake (migration 0011), null otherwise. $29: the messages, each once —
     // an array, so that even a plan made while the table was small reads their recipients through
-    // the primary key (a join against u was planned as a scan of the whole table). The events'
+    // the primary key (a join against u was planned as a scan of the whole table); $30 their
+    // projects, as the lease read them, so the events need no lookup in `messages`. The events'
     // occurred_at is the database's clock (the column default), see migration 0005.
     private static readonly string RecordSql = $"""
         WITH attempts AS (
@@ -192,16 +194,15 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, [FromKeyedService
               AND NOT EXISTS (SELECT 1 FROM updated x WHERE x.message_id = r.message_id AND x.ordinal = r.ordinal)
         ), counts AS (
             -- A message whose lease was lost updates no recipient, but its status is still refreshed.
-            SELECT m.message_id, count(x.ordinal) AS n
-            FROM unnest($29::uuid[]) AS m(message_id) LEFT JOIN updated x ON x.message_id = m.message_id
-            GROUP BY m.message_id
+            SELECT m.message_id, m.project_id, count(x.ordinal) AS n
+            FROM unnest($29::uuid[], $30::uuid[]) AS m(message_id, project_id) LEFT JOIN updated x ON x.message_id = m.message_id
+            GROUP BY m.message_id, m.project_id
         ), message AS (
             UPDATE message_states m
             SET event_seq = m.event_seq + c.n, status = s.status, next_dispatch_at = s.next_dispatch_at
             FROM ({MessageStatusSql.AggregateByMessage("states")}) s JOIN counts c ON c.message_id = s.message_id
-                 JOIN messages p ON p.id = s.message_id
             WHERE m.message_id = s.message_id
-            RETURNING m.message_id AS id, m.event_seq, p.project_id, c.n
+            RETURNING m.message_id AS id, m.event_seq, c.project_id, c.n
         )
         INSERT INTO events (id, message_id, project_id, sequence, recipient, type, details)
         SELECT u.event_id, updated.message_id, message.project_id,
