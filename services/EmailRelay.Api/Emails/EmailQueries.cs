@@ -1,3 +1,4 @@
+using System.Data;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -15,6 +16,10 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
     public async Task<EmailDetails?> GetAsync(Guid id, Guid? project, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One snapshot for the three reads: under READ COMMITTED each statement takes its own, and
+        // a delivery recorded between them would show a message still "sending" beside a recipient
+        // already deferred, or a status without its event.
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         // The children are read only when the message itself passed the project check.
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"""
@@ -25,7 +30,7 @@ public sealed class EmailQueries(NpgsqlDataSource dataSource)
             FROM recipients WHERE message_id = @id AND EXISTS (SELECT 1 FROM messages WHERE id = @id {InProject(project)}) ORDER BY ordinal;
             SELECT id, sequence, type, recipient, occurred_at, details::text AS details
             FROM events WHERE message_id = @id {InProject(project)} ORDER BY sequence;
-            """, new { id, project }, cancellationToken: cancellationToken));
+            """, new { id, project }, snapshot, cancellationToken: cancellationToken));
         var message = await results.ReadSingleOrDefaultAsync<MessageRow>();
         if (message is null)
         {

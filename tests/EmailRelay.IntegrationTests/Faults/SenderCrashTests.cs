@@ -17,8 +17,10 @@ public sealed class SenderCrashTests(ITestOutputHelper output)
     {
         await using var stack = await RelayStack.StartAsync("sender-kill", new Dictionary<string, string>
         {
-            // Short leases so recovery is quick; the dispatcher republishes when they lapse.
-            ["Delivery__LeaseDuration"] = "00:00:04",
+            // Short leases so recovery is quick; the dispatcher republishes when they lapse. Not
+            // shorter: a renewal late by most of a lease on a loaded machine would lapse the new
+            // sender's own leases and add takeovers the kill did not cause.
+            ["Delivery__LeaseDuration"] = "00:00:10",
             ["Sender__ConcurrentDeliveries"] = "16",
             ["Delivery__Smarthost__MaxConnections"] = "8",
         });
@@ -36,8 +38,16 @@ public sealed class SenderCrashTests(ITestOutputHelper output)
         Assert.Equal(Messages, ids.Count);
 
         await stack.Smtp.WaitForMessagesAsync(Messages / 5, TimeSpan.FromSeconds(60));
+        const string senderSessions =
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'EmailRelay.Sender'";
+        Assert.True(await stack.Database.ScalarAsync<long>(senderSessions) > 0, "the sender's sessions go by another name");
         await stack.Senders[0].KillAsync();
         var receivedAtKill = stack.Smtp.Messages.Count;
+        // A statement the sender had sent still runs to its commit after the kill; its backends end
+        // only when they next touch the closed socket. Counted before then, a lease or a record
+        // could still change the number of recipients the kill left leased.
+        await stack.WaitUntilAsync(async () => await stack.Database.ScalarAsync<long>(senderSessions) == 0,
+            TimeSpan.FromSeconds(30), "the killed sender's database sessions have ended");
         var sending = await stack.Database.ScalarAsync<long>("SELECT count(*) FROM recipients WHERE status = 'sending'");
         await stack.StartSenderAsync();
 

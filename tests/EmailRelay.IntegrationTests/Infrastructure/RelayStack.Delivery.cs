@@ -133,6 +133,17 @@ public sealed partial class RelayStack
         }
     }
 
+    /// <summary>
+    /// Waits until no email of an earlier test on this stack is on its way, or due within a minute,
+    /// so that what the shared SMTP server logs from now on is the calling test's own. Several
+    /// tests end once their emails are accepted, before they are delivered.
+    /// </summary>
+    public Task WaitForQuietAsync() =>
+        WaitUntilAsync(async () => await RecipientsAsync("""
+            status IN ('queued', 'sending')
+               OR (status IN ('scheduled', 'deferred') AND next_attempt_at < now() + interval '1 minute')
+            """) == 0, TimeSpan.FromSeconds(60), "earlier tests' emails are delivered");
+
     /// <summary>Recipients in each state, straight from the database.</summary>
     public async Task<long> RecipientsAsync(string whereStatus) =>
         await Database.ScalarAsync<long>($"SELECT count(*) FROM recipients WHERE {whereStatus}");

@@ -112,6 +112,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var now = _inFlight.AddOrUpdate(key, 1, (_, n) => n + 1);
             _maxInFlight.AddOrUpdate(key, now, (_, max) => Math.Max(max, now));
         }
+        var inFlight = true;
+        void Leave()
+        {
+            if (inFlight)
+            {
+                inFlight = false;
+                _inFlight.AddOrUpdate(path, 0, (_, n) => n - 1);
+                _inFlight.AddOrUpdate(AnyPath, 0, (_, n) => n - 1);
+            }
+        }
         try
         {
             using var body = new MemoryStream();
@@ -133,6 +143,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
             var bytes = Encoding.UTF8.GetBytes(reply.Body);
             context.Response.ContentLength64 = bytes.Length;
+            // No longer in flight once the reply is written: the client may act on it and send its
+            // next request before this method gets to its end.
+            Leave();
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
         }
@@ -142,8 +155,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
         finally
         {
-            _inFlight.AddOrUpdate(path, 0, (_, n) => n - 1);
-            _inFlight.AddOrUpdate(AnyPath, 0, (_, n) => n - 1);
+            Leave();
         }
     }
 

@@ -35,6 +35,10 @@ public sealed class SubmissionPostfixTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(60), $"the message relayed by Postfix to be accepted; Postfix log:\n{postfix.Log}");
         var email = await _stack.WaitForStatusAsync(id!.Value, "delivered");
         Assert.Equal("Through Postfix", email.Str("subject"));
+        // Our 250 can reach Postfix after the email is already delivered, and Postfix logs through
+        // its own daemon: its line may come after our database says delivered.
+        await _stack.WaitUntilAsync(() => Task.FromResult(postfix.Log.Contains($"queued as {id}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), $"Postfix to log our reply; Postfix log:\n{postfix.Log}");
         var log = postfix.Log;
         Assert.Matches(@"TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+", log);
         Assert.Contains("status=sent", log, StringComparison.Ordinal);

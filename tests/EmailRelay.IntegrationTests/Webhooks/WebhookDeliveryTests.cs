@@ -160,12 +160,14 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
             // Ordered, not timed: the healthy endpoint had all three while the stalled endpoint's
             // first requests were still unanswered. Behind them, it would have waited for at least
             // one to end (the request timeout frees a slot) and that attempt would be on record.
+            // Read at once: ten seconds on, the request timeout ends the stalled four and the next
+            // four go out.
             Assert.Equal(0, await Stack.Database.ScalarAsync<long>("SELECT count(*) FROM webhook_attempts WHERE endpoint_id = $1", stalled));
+            Assert.Equal(4, Receiver.MaxConcurrent(stalledPath));
             foreach (var id in healthyDeliveries)
             {
                 Assert.Equal("succeeded", (await Stack.WaitForWebhookDeliveryAsync(id, d => d.Status != "pending", Wait)).Status);
             }
-            Assert.Equal(4, Receiver.MaxConcurrent(stalledPath));
         }
         finally
         {
@@ -179,8 +181,9 @@ public sealed class WebhookDeliveryTests(WebhookStack fixture)
     {
         var path = Path("replay");
         Receiver.Script(path, WebhookReply.Of(500), WebhookReply.Of(500), WebhookReply.Of(500));
-        // The replayed attempt is slow, so the replay's answer is read before that attempt is recorded.
-        Receiver.Always(path, WebhookReply.Slow(TimeSpan.FromSeconds(1)));
+        // The replayed attempt is slow, so the replay's answer is read before that attempt is recorded
+        // (five seconds: time for a slow machine, and half the request timeout).
+        Receiver.Always(path, WebhookReply.Slow(TimeSpan.FromSeconds(5)));
         var (endpoint, secret) = await Stack.CreateWebhookAsync(Receiver.Url(path), ["complained"]);
         var delivery = (await Stack.InsertWebhookDeliveriesAsync(endpoint, await Stack.QueuedEventsAsync(1)))[0];
         var failed = await Stack.WaitForWebhookDeliveryAsync(delivery, d => d.Status != "pending", Wait);
