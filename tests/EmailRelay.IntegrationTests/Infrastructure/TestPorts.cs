@@ -18,8 +18,11 @@ public static class TestPorts
 {
     private const int LowestPort = 10000;
 
+    // Read once: the kernel setting does not change during a test run.
+    private static readonly int EphemeralStart = ReadEphemeralRangeStart();
+
     // Where this run starts within the range: apart from another test run's start, most of the time.
-    private static int _last = LowestPort + Random.Shared.Next(0, (EphemeralRangeStart() - LowestPort) / 2);
+    private static int _last = LowestPort + Random.Shared.Next(0, (EphemeralStart - LowestPort) / 2);
 
     /// <summary>A TCP port free on 127.0.0.1.</summary>
     public static int Tcp() => Next(port => ProbeTcp(IPAddress.Loopback, port));
@@ -32,7 +35,7 @@ public static class TestPorts
 
     private static int Next(Func<int, bool> isFree)
     {
-        var limit = EphemeralRangeStart();
+        var limit = EphemeralStart;
         for (var tries = 0; tries < 1000; tries++)
         {
             var port = Interlocked.Increment(ref _last);
@@ -78,7 +81,7 @@ public static class TestPorts
     }
 
     /// <summary>The first port the kernel hands out for bind(0) and outgoing connections (Linux default 32768).</summary>
-    private static int EphemeralRangeStart()
+    private static int ReadEphemeralRangeStart()
     {
         const string rangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
         if (File.Exists(rangeFile)
